@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what pullguard needs to build and test, from Debian's packages. Idempotent; silent when
+# everything is already present.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake g++ make pkg-config clang clang-format libclang-rt-14-dev
+  nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libcli11-dev catch2
+  libbenchmark-dev
+  # test-time: a real registry, an image mover, htpasswd, a real runtime, openssl for test keys
+  docker-registry skopeo apache2-utils containerd openssl curl python3 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "bootstrap: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts the packaged registry as a service where it can; our tests start their own.
