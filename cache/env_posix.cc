@@ -2,14 +2,16 @@
 // Everything that touches the disk for cache/ and registry/ goes through here.
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <random>
-#include <thread>
 
 #include "matcher/env.h"
 
@@ -42,6 +44,43 @@ class PosixLock : public FileLock {
   int fd_;
 };
 
+void OnAlarm(int) {}
+
+// SIGALRM every 10 ms, delivered to the calling thread only, with a handler installed without
+// SA_RESTART so a blocking flock returns EINTR. Restores the previous handler when done.
+class AlarmTimer {
+ public:
+  AlarmTimer() {
+    struct sigaction sa {};
+    sa.sa_handler = OnAlarm;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGALRM, &sa, &old_);
+    struct sigevent sev {};
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = SIGALRM;
+    sev._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
+    armed_ = timer_create(CLOCK_MONOTONIC, &sev, &timer_) == 0;
+    if (armed_) {
+      struct itimerspec its {};
+      its.it_value.tv_nsec = 10 * 1000 * 1000;
+      its.it_interval.tv_nsec = 10 * 1000 * 1000;
+      timer_settime(timer_, 0, &its, nullptr);
+    }
+  }
+  ~AlarmTimer() {
+    if (armed_) timer_delete(timer_);
+    sigaction(SIGALRM, &old_, nullptr);
+  }
+  AlarmTimer(const AlarmTimer&) = delete;
+  AlarmTimer& operator=(const AlarmTimer&) = delete;
+
+ private:
+  struct sigaction old_ {};
+  timer_t timer_{};
+  bool armed_ = false;
+};
+
 class PosixEnv : public Env {
  public:
   Result<std::string> ReadFile(const std::string& path, std::size_t max_bytes) override {
@@ -60,8 +99,8 @@ class PosixEnv : public Env {
       if (n == 0) break;
       if (data.size() + static_cast<std::size_t>(n) > max_bytes) {
         close(fd);
-        return MakeError(ErrorKind::kInvalidArgument,
-                         "file " + path + " is larger than " + std::to_string(max_bytes) + " bytes");
+        return MakeError(ErrorKind::kInvalidArgument, "file " + path + " is larger than " +
+                                                          std::to_string(max_bytes) + " bytes");
       }
       data.append(buf, static_cast<std::size_t>(n));
     }
@@ -132,7 +171,8 @@ class PosixEnv : public Env {
       pos = path.find('/', pos + 1);
       cur = path.substr(0, pos);
       if (cur.empty()) continue;
-      if (mkdir(cur.c_str(), mode) != 0 && errno != EEXIST) return IoError("cannot create", cur, errno);
+      if (mkdir(cur.c_str(), mode) != 0 && errno != EEXIST)
+        return IoError("cannot create", cur, errno);
     }
     struct stat st {};
     if (stat(path.c_str(), &st) != 0) return IoError("cannot stat", path, errno);
@@ -161,22 +201,29 @@ class PosixEnv : public Env {
                                              std::chrono::milliseconds timeout) override {
     int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return IoError("cannot open lock", path, errno);
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    auto wait = std::chrono::milliseconds(1);
-    for (;;) {
-      if (flock(fd, LOCK_EX | LOCK_NB) == 0) return std::unique_ptr<FileLock>(new PosixLock(fd));
-      if (errno != EWOULDBLOCK && errno != EINTR) {
-        int err = errno;
-        close(fd);
-        return IoError("cannot lock", path, err);
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        close(fd);
-        return MakeError(ErrorKind::kUnavailable, "another process holds the lock " + path);
-      }
-      std::this_thread::sleep_for(wait);
-      wait = std::min(wait * 2, std::chrono::milliseconds(20));
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return std::unique_ptr<FileLock>(new PosixLock(fd));
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      int err = errno;
+      close(fd);
+      return IoError("cannot lock", path, err);
     }
+    // Block in the kernel, so the lock passes to a waiter the moment it is released (polling
+    // waiters miss those moments and can starve under contention). A per-thread timer signal
+    // interrupts flock; it repeats, so a signal that lands just before flock blocks is harmless.
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    AlarmTimer timer;
+    int rc;
+    for (;;) {
+      rc = flock(fd, LOCK_EX);
+      if (rc == 0 || errno != EINTR || std::chrono::steady_clock::now() >= deadline) break;
+    }
+    if (rc == 0) return std::unique_ptr<FileLock>(new PosixLock(fd));
+    int err = errno;
+    close(fd);
+    if (err == EINTR) {
+      return MakeError(ErrorKind::kUnavailable, "another process holds the lock " + path);
+    }
+    return IoError("cannot lock", path, err);
   }
 
  private:

@@ -8,6 +8,17 @@
 namespace pullguard {
 
 int RunVersion(const std::vector<std::string>& args, Io& io);
+int RunGetCredentials(const std::vector<std::string>& args, Io& io);
+// `pullguard validate <what> ...`: dispatches to the two below (plugin/cmd_validate.cc).
+int RunValidate(const std::vector<std::string>& args, Io& io);
+int RunValidateConfig(const std::vector<std::string>& args, Io& io);
+int RunValidateKubeletConfig(const std::vector<std::string>& args, Io& io);
+// `pullguard records ...` and `pullguard decide` (plugin/cmd_records.cc, plugin/cmd_decide.cc).
+int RunRecords(const std::vector<std::string>& args, Io& io);
+int RunDecide(const std::vector<std::string>& args, Io& io);
+// `pullguard parse IMAGE` and `pullguard match PATTERN IMAGE` (plugin/cmd_parse.cc, cmd_match.cc).
+int RunParse(const std::vector<std::string>& args, Io& io);
+int RunMatch(const std::vector<std::string>& args, Io& io);
 
 std::span<const Command> AllCommands();
 

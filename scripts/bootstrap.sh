@@ -10,6 +10,8 @@ packages=(
   libbenchmark-dev
   # test-time: a real registry, an image mover, htpasswd, a real runtime, openssl for test keys
   docker-registry skopeo apache2-utils containerd openssl curl python3 procps
+  # benchmarks: exec wall time of the binary (start-up cost of linked libraries)
+  hyperfine
 )
 
 missing=()

@@ -1,0 +1,42 @@
+// imagePullCredentialsVerificationPolicy: the small pure function kubelet applies before looking
+// at records, "does this image need its credentials verified at all?".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "matcher/allowlist.h"
+#include "matcher/result.h"
+
+namespace pullguard {
+
+enum class VerificationPolicy {
+  kNeverVerify,
+  kNeverVerifyPreloadedImages,  // kubelet's default
+  kNeverVerifyAllowlistedImages,
+  kAlwaysVerify,
+};
+
+Result<VerificationPolicy> ParseVerificationPolicy(std::string_view s);
+const char* VerificationPolicyName(VerificationPolicy p);
+
+class PolicyEnforcer {
+ public:
+  // The allowlist is only valid with kNeverVerifyAllowlistedImages (kubelet's validation).
+  static Result<PolicyEnforcer> Make(VerificationPolicy policy,
+                                     const std::vector<std::string>& allowlist);
+
+  // True when credentials must be verified; `why` gets a sentence saying which rule decided.
+  bool RequireVerification(std::string_view image, bool pulled_by_kubelet, std::string* why) const;
+  VerificationPolicy policy() const { return policy_; }
+
+ private:
+  PolicyEnforcer(VerificationPolicy p, std::optional<Allowlist> a)
+      : policy_(p), allowlist_(std::move(a)) {}
+  VerificationPolicy policy_;
+  std::optional<Allowlist> allowlist_;
+};
+
+}  // namespace pullguard

@@ -1,0 +1,290 @@
+// A port of kubelet's image_pull_manager.go. Differences, all deliberate and documented in
+// docs/verification-cache.md: a corrupt record is never overwritten, mapping keys written in a
+// familiar form by other kubelets still match, and the opt-in checks of PullManagerOptions.
+#include "cache/pull_manager.h"
+
+#include <algorithm>
+#include <set>
+
+#include "cache/merge.h"
+#include "cache/rfc3339.h"
+#include "matcher/reference.h"
+
+namespace pullguard {
+
+Result<std::string> TrimImageTagDigest(const std::string& image) {
+  auto ref = ParseKubernetesImage(image);
+  if (!ref.ok()) return MakeError(ErrorKind::kInvalidArgument, ref.error().message);
+  return ref->Name();
+}
+
+PullManager::PullManager(RecordAccessor& accessor, PolicyEnforcer policy,
+                         PullManagerOptions options)
+    : accessor_(accessor), policy_(std::move(policy)), options_(std::move(options)) {}
+
+int PullManager::IntentCount(const std::string& image) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = intent_counters_.find(image);
+  return it == intent_counters_.end() ? 0 : it->second;
+}
+
+Status PullManager::RecordPullIntent(const std::string& image) {
+  std::lock_guard<std::mutex> l(mu_);
+  PG_TRY(accessor_.WriteIntent(image));
+  ++intent_counters_[image];
+  return Status::Ok();
+}
+
+Status PullManager::RecordImagePullFailed(const std::string& image) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = intent_counters_.find(image);
+  if (it == intent_counters_.end() || it->second <= 1) {
+    PG_TRY(accessor_.DeleteIntent(image));
+    if (it != intent_counters_.end()) intent_counters_.erase(it);
+    return Status::Ok();
+  }
+  --it->second;
+  return Status::Ok();
+}
+
+Status PullManager::RecordImagePulled(const std::string& image, const std::string& image_ref,
+                                      const std::optional<ImagePullCredentials>& creds) {
+  auto w = WritePulledRecordIfChanged(image, image_ref, creds);
+  // Keeping the intent when the write failed keeps the image "pulled by the kubelet".
+  if (!w.ok()) return w.error();
+  return RecordImagePullFailed(image);  // same reference-count release
+}
+
+Result<bool> PullManager::WritePulledRecordIfChanged(
+    const std::string& image, const std::string& image_ref,
+    const std::optional<ImagePullCredentials>& creds) {
+  auto key = TrimImageTagDigest(image);
+  if (!key.ok()) {
+    return MakeError(ErrorKind::kInvalidArgument, "invalid image name: " + key.error().message);
+  }
+  if (image_ref.empty()) return MakeError(ErrorKind::kInvalidArgument, "empty imageRef");
+  auto lock = accessor_.LockRecord(image_ref);
+  if (!lock.ok()) return lock.error();
+  auto current = accessor_.GetRecordForUpdate(image_ref);
+  // kubelet overwrites a record it cannot read; we refuse, so nothing unreadable is lost silently.
+  if (!current.ok()) return current.error();
+  ImagePulledRecord record;
+  bool changed;
+  if (!current->has_value()) {
+    record.image_ref = image_ref;
+    if (creds) record.credential_mapping[*key] = *creds;
+    changed = true;
+  } else {
+    record = std::move(**current);
+    changed = creds.has_value() && MergeCredentials(record, *key, *creds);
+  }
+  if (!changed) return false;
+  record.api_version = kApiV1Beta1;
+  record.last_updated_time = options_.now();
+  PG_TRY(accessor_.WriteRecord(record));
+  return true;
+}
+
+namespace {
+
+// Exact key first; then keys another writer stored in a familiar or unnormalised form.
+const ImagePullCredentials* FindMapping(const ImagePulledRecord& r, const std::string& key) {
+  auto it = r.credential_mapping.find(key);
+  if (it != r.credential_mapping.end()) return &it->second;
+  for (const auto& [k, v] : r.credential_mapping) {
+    auto n = TrimImageTagDigest(k);
+    if (n.ok() && *n == key) return &v;
+  }
+  return nullptr;
+}
+
+std::string Coordinates(const std::string& ns, const std::string& name) {
+  return ns + "/" + name;
+}
+
+}  // namespace
+
+PullCheck PullManager::MustAttemptImagePull(const std::string& image, const std::string& image_ref,
+                                            const std::vector<PodSecret>& pod_secrets,
+                                            const std::optional<PodServiceAccount>& pod_sa) {
+  PullCheck out;
+  if (image_ref.empty()) {
+    out.reason = "no imageRef: the runtime has no image for it";
+    return out;
+  }
+  ImagePulledRecord storage;
+  // Points into the index (no copy) or at `storage`; valid until this call writes a record.
+  auto record = accessor_.PeekRecord(image_ref, storage);
+  if (!record.ok()) {
+    out.error = true;
+    out.reason = "cannot read the verification records (failing closed): " + record.error().message;
+    return out;
+  }
+  bool pulled_by_kubelet = *record != nullptr;
+  auto key = TrimImageTagDigest(image);
+  if (pulled_by_kubelet && options_.separate_shared_digests && key.ok()) {
+    const auto& r = **record;
+    if (!r.credential_mapping.empty() && FindMapping(r, *key) == nullptr) {
+      pulled_by_kubelet = false;  // the digest was pulled under other names only
+    }
+  }
+  if (!pulled_by_kubelet) {
+    int n = IntentCount(image);
+    if (n > 0) {
+      pulled_by_kubelet = true;
+    } else {
+      auto intent = accessor_.IntentExists(image);
+      if (!intent.ok()) {
+        out.error = true;
+        out.reason = "cannot read the pull intents (failing closed): " + intent.error().message;
+        return out;
+      }
+      pulled_by_kubelet = *intent;
+    }
+  }
+  std::string why;
+  if (!policy_.RequireVerification(image, pulled_by_kubelet, &why)) {
+    out.must_pull = false;
+    out.reason = why;
+    return out;
+  }
+  if (*record == nullptr) {
+    out.reason = why + "; no record of a pull for imageRef " + image_ref;
+    return out;
+  }
+  if (!key.ok()) {
+    out.reason = why + "; the image name does not parse (" + key.error().message + ")";
+    return out;
+  }
+  const ImagePulledRecord& rec = **record;
+  const ImagePullCredentials* cached = FindMapping(rec, *key);
+  if (cached == nullptr) {
+    out.reason = why + "; the record for " + image_ref + " has no credentials for " + *key;
+    return out;
+  }
+  if (options_.max_record_age && rec.last_updated_time &&
+      options_.now() - *rec.last_updated_time > *options_.max_record_age) {
+    out.reason = why + "; the record for " + image_ref + " was last updated at " +
+                 FormatRfc3339(*rec.last_updated_time) + ", older than the configured maximum age";
+    return out;
+  }
+  if (options_.max_record_age && !rec.last_updated_time) {
+    out.reason = why + "; the record has no lastUpdatedTime and a maximum age is configured";
+    return out;
+  }
+  if (cached->node_pods_accessible) {
+    out.must_pull = false;
+    out.reason =
+        why + "; " + *key + " was pulled anonymously or with node credentials (nodePodsAccessible)";
+    return out;
+  }
+  if (cached->kubernetes_secrets.empty() && cached->kubernetes_service_accounts.empty()) {
+    out.reason = why + "; the record for " + *key + " names no secret or service account";
+    return out;
+  }
+  bool expired_match = false;
+  std::size_t cached_count = cached->kubernetes_secrets.size();
+  for (const auto& pod : pod_secrets) {
+    for (const auto& c : cached->kubernetes_secrets) {
+      bool hashes = !c.credential_hash.empty() && pod.credential_hash == c.credential_hash;
+      bool coords = pod.SameCoordinates(c);
+      if (hashes && options_.credential_expired &&
+          options_.credential_expired(c.credential_hash, *key)) {
+        expired_match = true;
+        continue;
+      }
+      if (hashes) {
+        out.must_pull = false;
+        out.reason = why + "; pod secret " + Coordinates(pod.ns, pod.name) +
+                     " holds credentials that pulled " + *key + " (secret " +
+                     Coordinates(c.ns, c.name) + ")";
+        if (!coords && cached_count < kWriteRecordWhileMatchingLimit) {
+          auto w =
+              WritePulledRecordIfChanged(image, image_ref, ImagePullCredentials{{pod}, {}, false});
+          if (!w.ok())
+            out.write_error = w.error().message;
+          else
+            out.record_updated = *w;
+        }
+        return out;
+      }
+      if (coords && cached_count < kWriteRecordWhileMatchingLimit) {
+        // A rotated secret: same coordinates, new content. kubelet trusts it and records it.
+        out.must_pull = false;
+        out.reason = why + "; pod secret " + Coordinates(pod.ns, pod.name) + " pulled " + *key +
+                     " before and was rotated since";
+        auto w =
+            WritePulledRecordIfChanged(image, image_ref, ImagePullCredentials{{pod}, {}, false});
+        if (!w.ok())
+          out.write_error = w.error().message;
+        else
+          out.record_updated = *w;
+        return out;
+      }
+    }
+  }
+  if (pod_sa && std::find(cached->kubernetes_service_accounts.begin(),
+                          cached->kubernetes_service_accounts.end(),
+                          *pod_sa) != cached->kubernetes_service_accounts.end()) {
+    out.must_pull = false;
+    out.reason =
+        why + "; pod service account " + Coordinates(pod_sa->ns, pod_sa->name) + " pulled " + *key;
+    return out;
+  }
+  out.reason = why + "; none of the pod's credentials pulled " + *key;
+  if (expired_match) out.reason += " (a matching credential has expired)";
+  return out;
+}
+
+Result<PullManager::PruneResult> PullManager::PruneUnknownRecords(
+    const std::vector<std::string>& images_in_use, RecordTime until) {
+  auto listing = accessor_.ListRecords();
+  if (!listing.ok()) return listing.error();
+  std::set<std::string> in_use(images_in_use.begin(), images_in_use.end());
+  PruneResult out;
+  out.problems = listing->problems;  // unreadable files are reported, never deleted
+  for (const auto& r : listing->items) {
+    // A null time is Go's zero time: before any GC start.
+    if (r.last_updated_time && *r.last_updated_time >= until) continue;
+    if (in_use.count(r.image_ref)) continue;
+    auto st = accessor_.DeleteRecord(r.image_ref);
+    if (!st.ok()) {
+      out.problems.push_back({RecordFileName(r.image_ref), st.error()});
+      continue;
+    }
+    ++out.removed;
+  }
+  return out;
+}
+
+Result<PullManager::RecoveryResult> PullManager::Initialize(
+    const std::vector<RuntimeImage>& runtime_images) {
+  auto intents = accessor_.ListIntents();
+  if (!intents.ok()) return intents.error();
+  RecoveryResult out;
+  out.problems = intents->problems;
+  std::set<std::string> in_flight;
+  for (const auto& i : intents->items) in_flight.insert(i.image);
+  if (in_flight.empty()) return out;
+  for (const auto& img : runtime_images) {
+    std::set<std::string> found;
+    for (const auto& d : img.repo_digests) {
+      if (in_flight.count(d)) found.insert(d);
+    }
+    for (const auto& t : img.repo_tags) {
+      if (in_flight.count(t)) found.insert(t);
+    }
+    for (const auto& image : found) {
+      auto w = WritePulledRecordIfChanged(image, img.id, std::nullopt);
+      if (!w.ok()) {
+        out.problems.push_back({RecordFileName(img.id), w.error()});
+        continue;
+      }
+      if (*w) ++out.records_written;
+      if (accessor_.DeleteIntent(image).ok()) ++out.intents_removed;
+    }
+  }
+  return out;
+}
+
+}  // namespace pullguard

@@ -1,0 +1,140 @@
+// Token cache files: one small JSON file per key, written atomically (0600) under a per-key
+// flock, so concurrent execs either read a finished file or wait for the one process fetching.
+#include "registry/token_cache.h"
+
+#include <nlohmann/json.hpp>
+
+#include "registry/manifest.h"
+
+namespace pullguard::registry {
+namespace {
+
+using std::chrono::system_clock;
+
+constexpr std::size_t kMaxTokenFileBytes = 64 * 1024;
+constexpr int kFormatVersion = 1;
+
+long long ToUnix(system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+system_clock::time_point FromUnix(long long s) {
+  return system_clock::time_point(std::chrono::seconds(s));
+}
+
+}  // namespace
+
+Result<std::string> CredentialKeyHash(std::initializer_list<std::string_view> parts) {
+  std::string joined;
+  for (std::string_view p : parts) {
+    joined.append(p);
+    joined.push_back('\0');
+  }
+  auto d = Sha256Digest(joined);
+  std::fill(joined.begin(), joined.end(), '\0');
+  if (!d.ok()) return d.error();
+  return d->substr(7);
+}
+
+std::string EncodeCachedToken(const CachedToken& token) {
+  nlohmann::json j = {
+      {"version", kFormatVersion},
+      {"token", token.token.reveal()},
+      {"issuedAt", ToUnix(token.issued_at)},
+      {"expiresAt", ToUnix(token.expires_at)},
+  };
+  if (!token.refresh_token.empty()) j["refreshToken"] = token.refresh_token.reveal();
+  return j.dump() + "\n";
+}
+
+Result<CachedToken> DecodeCachedToken(std::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto bad = [] { return MakeError(ErrorKind::kCorrupt, "token cache file does not decode"); };
+  if (j.is_discarded() || !j.is_object()) return bad();
+  auto v = j.find("version");
+  auto t = j.find("token");
+  auto i = j.find("issuedAt");
+  auto e = j.find("expiresAt");
+  if (v == j.end() || !v->is_number_integer() || v->get<int>() != kFormatVersion) return bad();
+  if (t == j.end() || !t->is_string() || t->get_ref<const std::string&>().empty()) return bad();
+  if (i == j.end() || !i->is_number_integer() || e == j.end() || !e->is_number_integer()) {
+    return bad();
+  }
+  CachedToken out;
+  out.token = Secret(t->get<std::string>());
+  out.issued_at = FromUnix(i->get<long long>());
+  out.expires_at = FromUnix(e->get<long long>());
+  if (auto r = j.find("refreshToken"); r != j.end()) {
+    if (!r->is_string()) return bad();
+    out.refresh_token = Secret(r->get<std::string>());
+  }
+  return out;
+}
+
+TokenCache::TokenCache(Env& env, std::string dir, TokenCacheOptions options)
+    : env_(env), dir_(std::move(dir)), options_(options) {}
+
+Result<std::string> TokenCache::PathFor(const TokenCacheKey& key) const {
+  auto h =
+      CredentialKeyHash({"pullguard-token-cache-v1", key.registry, key.credential_hash, key.scope});
+  if (!h.ok()) return h.error();
+  return dir_ + "/" + *h + ".json";
+}
+
+std::optional<CachedToken> TokenCache::Get(const TokenCacheKey& key,
+                                           system_clock::time_point now) const {
+  auto path = PathFor(key);
+  if (!path.ok()) return std::nullopt;
+  auto text = env_.ReadFile(*path, kMaxTokenFileBytes);
+  if (!text.ok()) return std::nullopt;
+  auto token = DecodeCachedToken(*text);
+  if (!token.ok()) return std::nullopt;
+  if (token->expires_at < now + options_.min_validity) return std::nullopt;
+  return std::move(*token);
+}
+
+Status TokenCache::Put(const TokenCacheKey& key, const CachedToken& token) {
+  auto path = PathFor(key);
+  if (!path.ok()) return path.error();
+  PG_TRY(env_.CreateDirs(dir_, 0700));
+  return env_.WriteFileAtomic(*path, EncodeCachedToken(token), 0600);
+}
+
+Status TokenCache::Remove(const TokenCacheKey& key) {
+  auto path = PathFor(key);
+  if (!path.ok()) return path.error();
+  return env_.RemoveFile(*path);
+}
+
+Result<CachedToken> TokenCache::GetOrFetch(const TokenCacheKey& key,
+                                           const std::function<system_clock::time_point()>& now,
+                                           const Fetcher& fetch, bool* fetched) {
+  if (fetched != nullptr) *fetched = false;
+  if (auto hit = Get(key, now())) return std::move(*hit);
+  auto path = PathFor(key);
+  if (!path.ok()) return path.error();
+
+  std::unique_ptr<FileLock> lock;
+  if (env_.CreateDirs(dir_, 0700).ok()) {
+    auto l = env_.LockFile(*path + ".lock", options_.lock_timeout);
+    if (!l.ok() && l.error().kind == ErrorKind::kUnavailable) {
+      return MakeError(ErrorKind::kUnavailable,
+                       "token cache: another pullguard process is still fetching this token");
+    }
+    if (l.ok()) lock = std::move(*l);
+  }
+  // The process that held the lock before us has usually written the token by now.
+  if (lock) {
+    if (auto hit = Get(key, now())) return std::move(*hit);
+  }
+  if (fetched != nullptr) *fetched = true;
+  auto token = fetch();
+  if (!token.ok()) return token.error();
+  // A token that is not valid long enough to be reused is not worth a file.
+  if (lock && token->expires_at >= now() + options_.min_validity) {
+    (void)env_.WriteFileAtomic(*path, EncodeCachedToken(*token), 0600);
+  }
+  return token;
+}
+
+}  // namespace pullguard::registry

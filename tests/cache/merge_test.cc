@@ -1,0 +1,209 @@
+// Merge rules ported from kubelet's Test_pulledRecordMergeNewCreds and
+// Test_mergePullServiceAccounts (image_pull_manager_test.go).
+#include <catch2/catch.hpp>
+
+#include "cache/merge.h"
+
+using namespace pullguard;
+
+namespace {
+
+using Secrets = std::vector<ImagePullSecret>;
+using SAs = std::vector<ImagePullServiceAccount>;
+
+ImagePulledRecord TestRecord() {
+  ImagePulledRecord r;
+  r.image_ref = "testImageRef";
+  r.credential_mapping["test-image1"].kubernetes_secrets = {
+      {"uid1", "namespace1", "name1", "hash1"}};
+  r.credential_mapping["test-image2"].kubernetes_secrets = {
+      {"uid1", "namespace1", "name1", "hash1"}, {"uid2", "namespace2", "name2", "hash2"}};
+  r.credential_mapping["test-image-with-sa"].kubernetes_service_accounts = {
+      {"sa-uid1", "default", "sa1"}};
+  r.credential_mapping["test-image-mixed"].kubernetes_secrets = {
+      {"secret-uid1", "kube-system", "secret1", "secret-hash1"}};
+  r.credential_mapping["test-image-mixed"].kubernetes_service_accounts = {
+      {"sa-uid2", "kube-system", "sa2"}};
+  r.credential_mapping["test-nodewide"].node_pods_accessible = true;
+  return r;
+}
+
+ImagePulledRecord With(const std::string& image, ImagePullCredentials c) {
+  auto r = TestRecord();
+  r.credential_mapping[image] = std::move(c);
+  return r;
+}
+
+struct MergeCase {
+  const char* name;
+  const char* image;
+  ImagePullCredentials creds;
+  ImagePulledRecord expected;
+  bool want_update;
+};
+
+ImagePullCredentials S(Secrets s) {
+  return ImagePullCredentials{std::move(s), {}, false};
+}
+ImagePullCredentials A(SAs s) {
+  return ImagePullCredentials{{}, std::move(s), false};
+}
+ImagePullCredentials Node() {
+  return ImagePullCredentials{{}, {}, true};
+}
+
+}  // namespace
+
+TEST_CASE("pulledRecordMergeNewCreds (upstream table)") {
+  std::vector<MergeCase> cases = {
+      {"create a new image record", "new-image",
+       S({{"newuid", "newnamespace", "newname", "newhash"}}),
+       With("new-image", S({{"newuid", "newnamespace", "newname", "newhash"}})), true},
+      {"merge with an existing image secret", "test-image1",
+       S({{"newuid", "newnamespace", "newname", "newhash"}}),
+       With("test-image1", S({{"uid1", "namespace1", "name1", "hash1"},
+                              {"newuid", "newnamespace", "newname", "newhash"}})),
+       true},
+      {"merge with existing image record secrets", "test-image2",
+       S({{"newuid", "namespace1", "newname", "newhash"}}),
+       With("test-image2", S({{"uid1", "namespace1", "name1", "hash1"},
+                              {"newuid", "namespace1", "newname", "newhash"},
+                              {"uid2", "namespace2", "name2", "hash2"}})),
+       true},
+      {"node-accessible overrides all secrets", "test-image2", Node(), With("test-image2", Node()),
+       true},
+      {"same secret coordinates but a different hash", "test-image2",
+       S({{"uid2", "namespace2", "name2", "newhash"}}),
+       With("test-image2", S({{"uid1", "namespace1", "name1", "hash1"},
+                              {"uid2", "namespace2", "name2", "newhash"}})),
+       true},
+      {"same hash but different coordinates", "test-image2",
+       S({{"uid3", "namespace2", "name3", "hash2"}}),
+       With("test-image2", S({{"uid1", "namespace1", "name1", "hash1"},
+                              {"uid2", "namespace2", "name2", "hash2"},
+                              {"uid3", "namespace2", "name3", "hash2"}})),
+       true},
+      {"new image record with service accounts", "new-sa-image",
+       A({{"new-sa-uid", "default", "new-sa"}}),
+       With("new-sa-image", A({{"new-sa-uid", "default", "new-sa"}})), true},
+      {"merge with existing service account", "test-image-with-sa",
+       A({{"new-sa-uid", "kube-system", "new-sa"}}),
+       With("test-image-with-sa",
+            A({{"sa-uid1", "default", "sa1"}, {"new-sa-uid", "kube-system", "new-sa"}})),
+       true},
+      {"no update when service account is identical", "test-image-with-sa",
+       A({{"sa-uid1", "default", "sa1"}}), TestRecord(), false},
+      {"add service account to image with only secrets", "test-image2",
+       A({{"new-sa-uid", "default", "new-sa"}}),
+       With("test-image2", ImagePullCredentials{{{"uid1", "namespace1", "name1", "hash1"},
+                                                 {"uid2", "namespace2", "name2", "hash2"}},
+                                                {{"new-sa-uid", "default", "new-sa"}},
+                                                false}),
+       true},
+      {"add secret to image with only service accounts", "test-image-with-sa",
+       S({{"new-secret-uid", "default", "new-secret", "new-secret-hash"}}),
+       With("test-image-with-sa",
+            ImagePullCredentials{{{"new-secret-uid", "default", "new-secret", "new-secret-hash"}},
+                                 {{"sa-uid1", "default", "sa1"}},
+                                 false}),
+       true},
+      {"node-accessible overrides mixed credentials", "test-image-mixed", Node(),
+       With("test-image-mixed", Node()), true},
+      {"no update for secrets on a node-accessible image", "test-nodewide",
+       S({{"any-uid", "any-namespace", "any-name", "any-hash"}}), TestRecord(), false},
+      {"no update for service accounts on a node-accessible image", "test-nodewide",
+       A({{"any-sa-uid", "any-namespace", "any-sa"}}), TestRecord(), false},
+      {"empty credentials should not update", "test-image1", ImagePullCredentials{}, TestRecord(),
+       false},
+      {"multiple secrets keep their given order on a new key", "new-sorted-image",
+       S({{"uid-z", "z-namespace", "z-name", "hash-z"},
+          {"uid-a", "a-namespace", "a-name", "hash-a"},
+          {"uid-m", "m-namespace", "m-name", "hash-m"}}),
+       With("new-sorted-image", S({{"uid-z", "z-namespace", "z-name", "hash-z"},
+                                   {"uid-a", "a-namespace", "a-name", "hash-a"},
+                                   {"uid-m", "m-namespace", "m-name", "hash-m"}})),
+       true},
+      {"multiple service accounts keep their given order on a new key", "new-sorted-sa-image",
+       A({{"sa-uid-z", "z-namespace", "z-sa"},
+          {"sa-uid-a", "a-namespace", "a-sa"},
+          {"sa-uid-m", "m-namespace", "m-sa"}}),
+       With("new-sorted-sa-image", A({{"sa-uid-z", "z-namespace", "z-sa"},
+                                      {"sa-uid-a", "a-namespace", "a-sa"},
+                                      {"sa-uid-m", "m-namespace", "m-sa"}})),
+       true},
+      {"service account with same namespace and name but different UID", "test-image-with-sa",
+       A({{"different-uid", "default", "sa1"}}),
+       With("test-image-with-sa",
+            A({{"different-uid", "default", "sa1"}, {"sa-uid1", "default", "sa1"}})),
+       true},
+      {"an identical secret changes nothing", "test-image2",
+       S({{"uid2", "namespace2", "name2", "hash2"}}), TestRecord(), false},
+  };
+  for (const auto& c : cases) {
+    SECTION(c.name) {
+      auto r = TestRecord();
+      bool updated = MergeCredentials(r, c.image, c.creds);
+      CHECK(updated == c.want_update);
+      CHECK(r == c.expected);
+    }
+  }
+}
+
+TEST_CASE("mergePullServiceAccounts (upstream table)") {
+  struct C {
+    const char* name;
+    SAs orig, add, expected;
+    bool changed;
+  };
+  std::vector<C> cases = {
+      {"merge empty slices", {}, {}, {}, false},
+      {"add to empty",
+       {},
+       {{"sa1", "default", "serviceaccount1"}},
+       {{"sa1", "default", "serviceaccount1"}},
+       true},
+      {"duplicate - no change",
+       {{"sa1", "default", "serviceaccount1"}},
+       {{"sa1", "default", "serviceaccount1"}},
+       {{"sa1", "default", "serviceaccount1"}},
+       false},
+      {"merge different",
+       {{"sa1", "default", "serviceaccount1"}},
+       {{"sa2", "kube-system", "serviceaccount2"}},
+       {{"sa1", "default", "serviceaccount1"}, {"sa2", "kube-system", "serviceaccount2"}},
+       true},
+      {"sorting by namespace, name, uid",
+       {{"sa2", "kube-system", "z-sa"}},
+       {{"sa1", "default", "a-sa"}, {"sa3", "kube-system", "a-sa"}},
+       {{"sa1", "default", "a-sa"}, {"sa3", "kube-system", "a-sa"}, {"sa2", "kube-system", "z-sa"}},
+       true},
+      {"some duplicates",
+       {{"sa1", "default", "serviceaccount1"}, {"sa2", "kube-system", "serviceaccount2"}},
+       {{"sa1", "default", "serviceaccount1"}, {"sa3", "default", "serviceaccount3"}},
+       {{"sa1", "default", "serviceaccount1"},
+        {"sa3", "default", "serviceaccount3"},
+        {"sa2", "kube-system", "serviceaccount2"}},
+       true},
+      {"same namespace and name, different UID",
+       {{"sa1", "default", "serviceaccount1"}},
+       {{"sa2", "default", "serviceaccount1"}},
+       {{"sa1", "default", "serviceaccount1"}, {"sa2", "default", "serviceaccount1"}},
+       true},
+  };
+  for (auto& c : cases) {
+    SECTION(c.name) {
+      SAs got = c.orig;
+      CHECK(MergePullServiceAccounts(got, c.add) == c.changed);
+      CHECK(got == c.expected);
+    }
+  }
+}
+
+TEST_CASE("mergePullSecrets: new hash wins, sorted by namespace, name, uid") {
+  Secrets orig = {{"u2", "b", "x", "h2"}, {"u1", "a", "y", "h1"}};
+  CHECK_FALSE(MergePullSecrets(orig, {{"u1", "a", "y", "h1"}}));
+  CHECK(orig[0].uid == "u2");  // untouched when nothing changed
+  CHECK(MergePullSecrets(orig, {{"u1", "a", "y", "rotated"}, {"u0", "a", "y", "h0"}}));
+  CHECK(orig ==
+        Secrets{{"u0", "a", "y", "h0"}, {"u1", "a", "y", "rotated"}, {"u2", "b", "x", "h2"}});
+}

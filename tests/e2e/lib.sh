@@ -1,0 +1,302 @@
+# Shared helpers for the end-to-end tests and scripts/demo.sh: real parts (Debian's docker-registry,
+# skopeo, htpasswd, containerd) started on 127.0.0.1, free ports, cleaned up by pg_cleanup.
+#
+# Source it, then:
+#   pg_init SCRATCH_DIR            creates SCRATCH_DIR (private), sets PG_DIR; call once first.
+#   pg_cleanup                     kills every process started here (by pid), removes temp dirs;
+#                                  install it with: trap pg_cleanup EXIT
+#   pg_free_port                   prints a free TCP port on 127.0.0.1.
+#   pg_start_registry USER PASS    starts docker-registry with htpasswd (bcrypt) auth, data under
+#                                  $PG_DIR/registry; sets PG_REGISTRY (127.0.0.1:PORT), PG_REGISTRY_PID.
+#                                  The password is read from the argument, never printed.
+#   pg_build_oci_image DIR TAG     writes a one-layer OCI image layout to DIR (layer: /hello.txt),
+#                                  reference name TAG; prints the manifest digest. python3 only.
+#   pg_push_image DIR TAG REPO USER PASS [REGISTRY]
+#                                  skopeo copy oci:DIR:TAG -> docker://REGISTRY/REPO (plain HTTP;
+#                                  REGISTRY defaults to $PG_REGISTRY).
+#   pg_start_token_registry SRC USERS_JSON
+#                                  starts SRC/tests/servers/token_server.py (RSA key and self-signed
+#                                  cert made here with openssl; users/access from USERS_JSON, see the
+#                                  server's header) and a docker-registry in `auth: token` mode that
+#                                  trusts the cert; sets PG_TOKEN_REGISTRY (127.0.0.1:PORT),
+#                                  PG_TOKEN_URL (http://127.0.0.1:PORT of the token server).
+#   pg_start_faulty_server SRC     starts SRC/tests/servers/faulty_registry.py; sets PG_FAULTY_URL.
+#   pg_start_containerd            starts containerd (root needed) with a private root/state/socket
+#                                  under a short temp dir; sets PG_CONTAINERD_SOCK. Returns 1 if it
+#                                  cannot run here (not root, no binary).
+#   pg_log MSG / pg_fail MSG       progress line on stderr / failure line and exit 1.
+#   pg_mask_json                   stdin -> stdout with every "password" value replaced by "*****".
+
+PG_PIDS=()
+PG_TMPDIRS=()
+
+pg_log() { printf '%s\n' "--- $*" >&2; }
+pg_fail() {
+  printf '%s\n' "FAIL: $*" >&2
+  exit 1
+}
+
+pg_init() {
+  PG_DIR=$1
+  rm -rf "$PG_DIR"
+  mkdir -p "$PG_DIR"
+  chmod 700 "$PG_DIR"
+}
+
+pg_cleanup() {
+  set +e  # cleanup runs to the end whatever fails
+  local pid
+  for pid in "${PG_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PG_PIDS[@]}"; do
+    # Give each its shutdown, then insist.
+    for _ in $(seq 1 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  PG_PIDS=()
+  local d
+  for d in "${PG_TMPDIRS[@]}"; do
+    # containerd may leave mounts in its root; unmount before removing.
+    grep -o " $d[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount "$m" 2>/dev/null; done
+    rm -rf "$d"
+  done
+  PG_TMPDIRS=()
+}
+
+pg_free_port() {
+  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'
+}
+
+# Waits until URL answers with HTTP status CODE (max ~15 s).
+pg_wait_http() {
+  local url=$1 code=$2 got
+  for _ in $(seq 1 150); do
+    got=$(curl -s -o /dev/null -w '%{http_code}' "$url" 2>/dev/null || true)
+    [ "$got" = "$code" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+pg_start_registry() {
+  local user=$1 pass=$2 dir=$PG_DIR/registry port
+  mkdir -p "$dir/data"
+  htpasswd -Bbn "$user" "$pass" >"$dir/htpasswd" 2>/dev/null || pg_fail "htpasswd failed"
+  chmod 600 "$dir/htpasswd"
+  port=$(pg_free_port)
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+  secret: $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+auth:
+  htpasswd:
+    realm: pullguard-test
+    path: $dir/htpasswd
+YAML
+  # REGISTRY_* variables override the config file (REGISTRY_AUTH_FILE, meant for skopeo, breaks
+  # it): start the registry without any.
+  local unset_args=() v
+  for v in $(compgen -e | grep '^REGISTRY_' || true); do unset_args+=(-u "$v"); done
+  env "${unset_args[@]}" docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  PG_REGISTRY_PID=$!
+  PG_PIDS+=("$PG_REGISTRY_PID")
+  PG_REGISTRY=127.0.0.1:$port
+  # An authenticated registry answers /v2/ with 401 once it listens.
+  pg_wait_http "http://$PG_REGISTRY/v2/" 401 || {
+    cat "$dir/registry.log" >&2
+    pg_fail "docker-registry did not start on $PG_REGISTRY"
+  }
+}
+
+pg_build_oci_image() {
+  local dir=$1 tag=$2
+  python3 - "$dir" "$tag" <<'PY'
+import gzip, hashlib, io, json, os, sys, tarfile, time
+out, tag = sys.argv[1], sys.argv[2]
+os.makedirs(os.path.join(out, "blobs", "sha256"), exist_ok=True)
+
+def blob(data):
+    d = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(out, "blobs", "sha256", d), "wb") as f:
+        f.write(data)
+    return "sha256:" + d, len(data)
+
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+    content = b"hello from pullguard's e2e image\n"
+    info = tarfile.TarInfo("hello.txt")
+    info.size, info.mode, info.mtime = len(content), 0o644, 0
+    t.addfile(info, io.BytesIO(content))
+tar_bytes = buf.getvalue()
+diff_id = "sha256:" + hashlib.sha256(tar_bytes).hexdigest()
+# Compressed, as a registry push would make it anyway (skopeo would otherwise rewrite the manifest).
+layer_digest, layer_size = blob(gzip.compress(tar_bytes, mtime=0))
+config = {
+    "architecture": "amd64", "os": "linux", "created": "2026-01-01T00:00:00Z",
+    "config": {"Cmd": ["/hello.txt"]},
+    "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+}
+cfg_digest, cfg_size = blob(json.dumps(config, separators=(",", ":")).encode())
+manifest = {
+    "schemaVersion": 2,
+    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cfg_digest, "size": cfg_size},
+    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": layer_size}],
+}
+man_digest, man_size = blob(json.dumps(manifest, separators=(",", ":")).encode())
+index = {"schemaVersion": 2, "manifests": [{
+    "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": man_digest, "size": man_size,
+    "annotations": {"org.opencontainers.image.ref.name": tag}}]}
+with open(os.path.join(out, "index.json"), "w") as f:
+    json.dump(index, f)
+with open(os.path.join(out, "oci-layout"), "w") as f:
+    json.dump({"imageLayoutVersion": "1.0.0"}, f)
+print(man_digest)
+PY
+}
+
+pg_push_image() {
+  local dir=$1 tag=$2 repo=$3 user=$4 pass=$5 reg=${6:-$PG_REGISTRY}
+  skopeo copy --quiet --dest-tls-verify=false --dest-creds "$user:$pass" \
+    "oci:$dir:$tag" "docker://$reg/$repo" >"$PG_DIR/skopeo-push.log" 2>&1 || {
+    grep -vF -- "$pass" "$PG_DIR/skopeo-push.log" >&2
+    pg_fail "skopeo could not push to $reg/$repo"
+  }
+}
+
+pg_start_containerd() {
+  [ "$(id -u)" -eq 0 ] || return 1
+  command -v containerd >/dev/null && command -v ctr >/dev/null || return 1
+  # Unix socket paths are limited to 108 bytes: keep the whole tree under a short temp dir.
+  local d
+  d=$(mktemp -d /tmp/pg-ctrd.XXXXXX)
+  PG_TMPDIRS+=("$d")
+  cat >"$d/config.toml" <<TOML
+version = 2
+root = "$d/root"
+state = "$d/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$d/c.sock"
+[ttrpc]
+  address = "$d/c.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+TOML
+  containerd --config "$d/config.toml" >"$d/containerd.log" 2>&1 &
+  local pid=$!
+  PG_PIDS+=("$pid")
+  PG_CONTAINERD_SOCK=$d/c.sock
+  PG_CONTAINERD_LOG=$d/containerd.log
+  for _ in $(seq 1 100); do
+    ctr --address "$PG_CONTAINERD_SOCK" version >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  return 1
+}
+
+pg_mask_json() {
+  sed -E 's/("password"[[:space:]]*:[[:space:]]*")([^"\\]|\\.)*"/\1*****"/g'
+}
+
+# Waits for a server to write its port file (max ~10 s); prints the port.
+pg_wait_port_file() {
+  local file=$1 pid=$2
+  for _ in $(seq 1 100); do
+    [ -s "$file" ] && { cat "$file"; return 0; }
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+pg_start_token_registry() {
+  local src=$1 users=$2 dir=$PG_DIR/token-registry port tport pid
+  mkdir -p "$dir/data"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" \
+    -days 2 -subj "/CN=pullguard-test-token-issuer" >/dev/null 2>&1 || pg_fail "openssl failed"
+  chmod 600 "$dir/key.pem"
+  python3 - "$users" "$dir" >"$dir/token-config.json" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+d = sys.argv[2]
+cfg.update({"key": d + "/key.pem", "cert": d + "/cert.pem", "issuer": "pullguard-test-issuer",
+            "service": "pullguard-test-registry"})
+cfg.setdefault("expires_in", 300)
+print(json.dumps(cfg))
+PY
+  chmod 600 "$dir/token-config.json"
+  python3 "$src/tests/servers/token_server.py" --config "$dir/token-config.json" \
+    --port-file "$dir/token.port" >"$dir/token.log" 2>&1 &
+  pid=$!
+  PG_PIDS+=("$pid")
+  tport=$(pg_wait_port_file "$dir/token.port" "$pid") || {
+    cat "$dir/token.log" >&2
+    pg_fail "token server did not start"
+  }
+  PG_TOKEN_URL=http://127.0.0.1:$tport
+  port=$(pg_free_port)
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+  secret: $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+auth:
+  token:
+    realm: $PG_TOKEN_URL/token
+    service: pullguard-test-registry
+    issuer: pullguard-test-issuer
+    rootcertbundle: $dir/cert.pem
+YAML
+  # REGISTRY_* variables override the config file (REGISTRY_AUTH_FILE, meant for skopeo, breaks
+  # it): start the registry without any.
+  local unset_args=() v
+  for v in $(compgen -e | grep '^REGISTRY_' || true); do unset_args+=(-u "$v"); done
+  env "${unset_args[@]}" docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  PG_PIDS+=("$!")
+  PG_TOKEN_REGISTRY=127.0.0.1:$port
+  pg_wait_http "http://$PG_TOKEN_REGISTRY/v2/" 401 || {
+    cat "$dir/registry.log" >&2
+    pg_fail "docker-registry (token mode) did not start on $PG_TOKEN_REGISTRY"
+  }
+}
+
+pg_start_faulty_server() {
+  local src=$1 dir=$PG_DIR/faulty pid port
+  mkdir -p "$dir"
+  python3 "$src/tests/servers/faulty_registry.py" --port-file "$dir/port" >"$dir/log" 2>&1 &
+  pid=$!
+  PG_PIDS+=("$pid")
+  port=$(pg_wait_port_file "$dir/port" "$pid") || {
+    cat "$dir/log" >&2
+    pg_fail "faulty registry did not start"
+  }
+  PG_FAULTY_URL=http://127.0.0.1:$port
+}

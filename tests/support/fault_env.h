@@ -1,0 +1,40 @@
+// An Env that forwards to the real file system but can be told to fail: torn writes (a partial
+// temp file and no rename), failed renames, reads, removals and listings. For fault tests.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "matcher/env.h"
+
+namespace pullguard::testing {
+
+class FaultEnv : public Env {
+ public:
+  explicit FaultEnv(Env& base) : base_(base) {}
+
+  // Each counter: the next N calls of that kind fail (-1 = every call).
+  int fail_writes = 0;   // leaves "<path>.fault.tmp" holding half the data, no rename
+  int fail_renames = 0;  // the temp file is complete but never renamed (then removed)
+  int fail_reads = 0;
+  int fail_removes = 0;
+  int fail_lists = 0;
+  int fail_locks = 0;
+  std::string only_path_containing;  // when set, faults hit only matching paths
+  int writes_seen = 0;
+
+  Result<std::string> ReadFile(const std::string& path, std::size_t max_bytes) override;
+  Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) override;
+  Status RemoveFile(const std::string& path) override;
+  Result<std::vector<std::string>> ListDir(const std::string& dir) override;
+  Status CreateDirs(const std::string& path, mode_t mode) override;
+  Result<FileInfo> Stat(const std::string& path) override;
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path,
+                                             std::chrono::milliseconds timeout) override;
+
+ private:
+  bool Hit(int& counter, const std::string& path);
+  Env& base_;
+};
+
+}  // namespace pullguard::testing
