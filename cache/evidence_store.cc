@@ -6,7 +6,7 @@
 
 #include "cache/go_json.h"
 #include "cache/rfc3339.h"
-#include "cache/strict_json.h"
+#include "matcher/strict_json.h"
 
 namespace pullguard {
 namespace {
@@ -66,7 +66,7 @@ std::string EncodeEvidence(const std::string& repository, const std::vector<Repo
 }
 
 Result<EvidenceStore::Entry> DecodeEvidence(std::string_view text) {
-  auto parsed = ParseStrictJson(text);
+  auto parsed = ParseStrictJson(text, "evidence file");
   if (!parsed.ok()) return Corrupt(parsed.error().message);
   const auto& j = *parsed;
   auto st = CheckKnownFields(j, {"kind", "apiVersion", "repository", "proofs"}, "evidence");

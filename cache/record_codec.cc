@@ -6,7 +6,7 @@
 
 #include "cache/go_json.h"
 #include "cache/rfc3339.h"
-#include "cache/strict_json.h"
+#include "matcher/strict_json.h"
 
 namespace pullguard {
 namespace {
@@ -100,7 +100,7 @@ void AppendKey(std::string& out, const char* key) {
 }  // namespace
 
 Result<ImagePulledRecord> DecodePulledRecord(std::string_view text) {
-  auto parsed = ParseStrictJson(text);
+  auto parsed = ParseStrictJson(text, "record");
   if (!parsed.ok()) return Corrupt("ImagePulledRecord: " + parsed.error().message);
   const json& j = *parsed;
   ImagePulledRecord r;
@@ -126,7 +126,7 @@ Result<ImagePulledRecord> DecodePulledRecord(std::string_view text) {
 }
 
 Result<ImagePullIntent> DecodePullIntent(std::string_view text) {
-  auto parsed = ParseStrictJson(text);
+  auto parsed = ParseStrictJson(text, "pull intent");
   if (!parsed.ok()) return Corrupt("ImagePullIntent: " + parsed.error().message);
   const json& j = *parsed;
   ImagePullIntent i;

@@ -38,4 +38,23 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
+std::string QuoteForError(std::string_view s) {
+  constexpr std::size_t kMax = 64;
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += '?';
+    }
+  }
+  out += '"';
+  if (s.size() > kMax) out += "...";
+  return out;
+}
+
 }  // namespace pullguard

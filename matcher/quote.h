@@ -10,4 +10,7 @@ namespace pullguard {
 // "\"" + s + "\"" with '\\', '"', control and non-ASCII bytes escaped (\n, \t, \xNN).
 std::string Quote(std::string_view s);
 
+// A name or key shown in an error: printable ASCII only (others become ?), at most 64 characters.
+std::string QuoteForError(std::string_view s);
+
 }  // namespace pullguard

@@ -5,7 +5,7 @@
 #include "cache/decision.h"
 #include "cache/go_json.h"
 #include "cache/record_store.h"
-#include "cache/strict_json.h"
+#include "matcher/strict_json.h"
 #include "plugin/commands.h"
 #include "plugin/duration.h"
 #include "plugin/records_json.h"
@@ -29,7 +29,7 @@ struct DecideInput {
 };
 
 Result<DecideInput> ParseInput(const std::string& text) {
-  auto parsed = ParseStrictJson(text);
+  auto parsed = ParseStrictJson(text, "decide input");
   if (!parsed.ok()) return parsed.error();
   const auto& j = *parsed;
   PG_TRY(

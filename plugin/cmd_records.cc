@@ -9,7 +9,7 @@
 #include "cache/record_codec.h"
 #include "cache/record_store.h"
 #include "cache/rfc3339.h"
-#include "cache/strict_json.h"
+#include "matcher/strict_json.h"
 #include "plugin/commands.h"
 #include "plugin/records_json.h"
 
@@ -45,7 +45,7 @@ int RunHash(const std::vector<std::string>& args, Io& io) {
   if (!args.empty()) return Fail(io, "hash takes no arguments (the auth JSON comes on stdin)");
   auto in = ReadAllInput(io);
   if (!in.ok()) return Fail(io, in.error().message);
-  auto j = ParseStrictJson(*in);
+  auto j = ParseStrictJson(*in, "auth JSON");
   if (!j.ok()) return Fail(io, j.error().message);
   auto a = AuthConfigFromJson(*j);
   if (!a.ok()) return Fail(io, a.error().message);
@@ -174,7 +174,7 @@ int RunAdd(const std::vector<std::string>& args, Io& io) {
   if (!dir.ok()) return Fail(io, dir.error().message);
   auto in = ReadAllInput(io);
   if (!in.ok()) return Fail(io, in.error().message);
-  auto parsed = ParseStrictJson(*in);
+  auto parsed = ParseStrictJson(*in, "records add input");
   if (!parsed.ok()) return Fail(io, parsed.error().message);
   const auto& j = *parsed;
   if (auto st = CheckKnownFields(

@@ -6,8 +6,9 @@
 #include <set>
 #include <string>
 
+#include "matcher/strict_json.h"
 #include "plugin/protocol.h"
-#include "plugin/strict_json.h"
+#include "plugin/yaml_json.h"
 
 namespace pullguard {
 namespace {
@@ -77,15 +78,9 @@ Result<json> ReadConfigDocument(std::string_view text) {
     return MakeError(ErrorKind::kInvalidArgument, "config is empty");
   }
   if (text[first] == '{') return ParseStrictJson(text, "config");
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    // yaml-cpp messages are fixed phrases; the mark gives the place, no input is quoted.
-    return MakeError(ErrorKind::kInvalidArgument,
-                     "config is not valid YAML (line " + std::to_string(e.mark.line + 1) +
-                         ", column " + std::to_string(e.mark.column + 1) + "): " + e.msg);
-  }
+  auto loaded = LoadYamlDocuments(text, "config");
+  if (!loaded.ok()) return loaded.error();
+  const std::vector<YAML::Node>& docs = *loaded;
   if (docs.size() != 1) {
     return MakeError(
         ErrorKind::kInvalidArgument,

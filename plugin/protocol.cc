@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "plugin/strict_json.h"
+#include "matcher/strict_json.h"
 
 namespace pullguard {
 namespace {
@@ -51,25 +51,6 @@ std::string ApiVersionString(ProtocolVersion v) {
       return std::string(kProtocolGroup) + "v1alpha1";
   }
   return std::string(kProtocolGroup) + "v1";
-}
-
-std::string QuoteForError(std::string_view s) {
-  constexpr std::size_t kMax = 64;
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      out += '?';
-    }
-  }
-  out += '"';
-  if (s.size() > kMax) out += "...";
-  return out;
 }
 
 Result<CredentialProviderRequest> DecodeRequest(std::string_view text) {

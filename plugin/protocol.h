@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "matcher/keyring.h"
+#include "matcher/quote.h"
 #include "matcher/result.h"
 #include "matcher/secret.h"
 #include "plugin/duration.h"
@@ -53,8 +54,5 @@ struct CredentialProviderResponse {
 
 // One line of compact JSON plus "\n". The only place a password is turned into text.
 std::string EncodeResponse(const CredentialProviderResponse& response);
-
-// A name or key shown in an error: printable ASCII only, at most 64 characters.
-std::string QuoteForError(std::string_view s);
 
 }  // namespace pullguard

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "matcher/strict_json.h"
 #include "plugin/protocol.h"
-#include "plugin/strict_json.h"
 
 namespace pullguard {
 namespace {
@@ -364,8 +364,7 @@ struct Converter {
 
 }  // namespace
 
-Result<json> ParseKubeYaml(std::string_view text, std::string_view what) {
-  std::vector<YAML::Node> docs;
+Result<std::vector<YAML::Node>> LoadYamlDocuments(std::string_view text, std::string_view what) {
   if (QuotedThenCommaInBlock(text)) {
     return MakeError(
         ErrorKind::kInvalidArgument,
@@ -373,7 +372,7 @@ Result<json> ParseKubeYaml(std::string_view text, std::string_view what) {
             " is not valid YAML: a quoted scalar is followed by ',' outside [ ] or { }");
   }
   try {
-    docs = YAML::LoadAll(std::string(text));
+    return YAML::LoadAll(std::string(text));
   } catch (const YAML::DeepRecursion& e) {
     return MakeError(ErrorKind::kInvalidArgument,
                      std::string(what) + " is not valid YAML: nested too deeply (line " +
@@ -387,6 +386,12 @@ Result<json> ParseKubeYaml(std::string_view text, std::string_view what) {
     return MakeError(ErrorKind::kInvalidArgument,
                      std::string(what) + " is not valid YAML" + where + ": " + Printable(e.msg));
   }
+}
+
+Result<json> ParseKubeYaml(std::string_view text, std::string_view what) {
+  auto loaded = LoadYamlDocuments(text, what);
+  if (!loaded.ok()) return loaded.error();
+  std::vector<YAML::Node>& docs = *loaded;
   if (docs.empty()) return json(nullptr);
   for (std::size_t i = 1; i < docs.size(); ++i) {
     if (!docs[i].IsNull()) {

@@ -3,8 +3,11 @@
 // decoding.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <vector>
 
 #include "matcher/result.h"
 
@@ -15,6 +18,10 @@ namespace pullguard {
 // Fails on a syntax error, a duplicate or non-scalar key, an unsupported tag, nesting deeper than
 // kMaxJsonDepth, alias expansion beyond a node budget, or a second non-empty document (kubelet
 // would silently ignore it). Empty input is null. Messages give positions, never values.
+// yaml-cpp's LoadAll behind the guards every YAML reader needs: input that makes yaml-cpp 0.7 hang
+// is refused first, and its (possibly multi-line) messages become one printable line.
+Result<std::vector<YAML::Node>> LoadYamlDocuments(std::string_view text, std::string_view what);
+
 Result<nlohmann::json> ParseKubeYaml(std::string_view text, std::string_view what);
 
 // The document kind Kubernetes' universal decoder picks: ParseStrictJson for a JSON buffer

@@ -7,7 +7,7 @@
 #include "cache/go_json.h"
 #include "cache/record_codec.h"
 #include "cache/rfc3339.h"
-#include "cache/sha256.h"
+#include "matcher/sha256.h"
 #include "tests/cache/cache_test_util.h"
 
 using namespace pullguard;
@@ -134,8 +134,8 @@ TEST_CASE("strict decoding refuses what Kubernetes' strict serializer refuses") 
       R"({"kind":"ImagePulledRecord","apiVersion":"kubelet.config.k8s.io/v1beta1","credentialMapping":{"a":{"kubernetesSecretCoordinates":[]}}})",
       R"({"kind":"ImagePulledRecord","apiVersion":"kubelet.config.k8s.io/v1beta1","credentialMapping":{"a":{"kubernetesSecrets":[{"uid":"u","password":"p"}]}}})",
       R"({"kind":"ImagePulledRecord","apiVersion":"kubelet.config.k8s.io/v1beta1","credentialMapping":{"a":{}, "a":{}}})",
-      "{\"kind\":\"ImagePulledRecord\",\"apiVersion\":\"kubelet.config.k8s.io/"
-      "v1beta1\",\"imageRef\":\"\xff\"}",
+      ("{\"kind\":\"ImagePulledRecord\",\"apiVersion\":\"kubelet.config.k8s.io/"
+       "v1beta1\",\"imageRef\":\"\xff\"}"),
       R"({"kind":"ImagePulledRecord","apiVersion":"kubelet.config.k8s.io/v1beta1","imageRef":"r"} {})",
   };
   for (const char* b : bad) {
