@@ -5,10 +5,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "matcher/strict_json.h"
 #include "matcher/urls_match.h"
+#include "matcher/utf8.h"
 #include "plugin/config_document.h"
 #include "plugin/config_sources.h"
-#include "plugin/strict_json.h"
 
 namespace pullguard {
 namespace {
@@ -16,8 +17,8 @@ namespace {
 using json = nlohmann::json;
 
 // Keys a later version decodes. Until then they fail with a message that says so, rather than
-// being mistaken for typos (or, worse, silently ignored).
-constexpr std::string_view kLaterEntryKeys[] = {"insecure", "caFile"};
+// being mistaken for typos (or, worse, silently ignored). None at present.
+constexpr std::string_view kLaterEntryKeys[] = {"clientCertPassword"};
 
 class Decoder {
  public:
@@ -74,7 +75,8 @@ class Decoder {
     }
     UnknownKeys(e, where,
                 {"match", "cacheKeyType", "cacheDuration", "static", "dockerConfig",
-                 "tokenExchange", "refreshToken", "federatedToken", "verify"},
+                 "tokenExchange", "refreshToken", "federatedToken", "verify", "insecure", "caFile",
+                 "clientCert", "clientKey"},
                 /*entry_level=*/true);
 
     auto m = e.find("match");
@@ -190,7 +192,7 @@ class Decoder {
       Problem("", "config must be a map, not " + std::string(JsonTypeName(j)));
       return;
     }
-    UnknownKeys(j, "", {"apiVersion", "kind", "stateDir", "registries"});
+    UnknownKeys(j, "", {"apiVersion", "kind", "stateDir", "registries", "metrics", "staleIfError"});
     if (auto a = String(j, "", "apiVersion", true); a && *a != kConfigApiVersion) {
       Problem("apiVersion", QuoteForError(*a) + " is not supported (want " +
                                 std::string(kConfigApiVersion) + ")");
@@ -201,6 +203,27 @@ class Decoder {
     if (auto s = String(j, "", "stateDir", false)) {
       Absolute(*s, "stateDir");
       out.state_dir = *s;
+    }
+    if (auto m = j.find("metrics"); m != j.end() && !m->is_null()) {
+      if (!m->is_object()) {
+        Problem("metrics", "must be a map {textfile}, not " + std::string(JsonTypeName(*m)));
+      } else {
+        UnknownKeys(*m, "metrics", {"textfile"});
+        if (auto t = String(*m, "metrics", "textfile", true)) {
+          Absolute(*t, "metrics.textfile");
+          out.metrics_textfile = *t;
+        }
+      }
+    }
+    if (auto s = j.find("staleIfError"); s != j.end() && !s->is_null()) {
+      // YAML scalars arrive as strings.
+      if (s->is_boolean()) {
+        out.stale_if_error = s->get<bool>();
+      } else if (s->is_string() && (*s == "true" || *s == "false")) {
+        out.stale_if_error = *s == "true";
+      } else {
+        Problem("staleIfError", "must be true or false");
+      }
     }
     auto r = j.find("registries");
     if (r == j.end() || r->is_null()) {
@@ -241,12 +264,26 @@ ConfigDecode LoadConfig(const std::string& path, Env& env) {
     d.problems.push_back("config " + text.error().message);
     return d;
   }
+  if (auto bad = FirstInvalidUtf8(*text)) {
+    // YAML would carry ill-formed bytes into names and passwords; JSON configs refuse them anyway.
+    ConfigDecode d;
+    d.problems.push_back("config is not UTF-8 (ill-formed byte at offset " + std::to_string(*bad) +
+                         ")");
+    return d;
+  }
   ConfigDecode d = DecodeConfig(*text);
   d.config.path = path;
   bool inline_password = false;
   for (const RegistryEntry& e : d.config.registries) inline_password |= HoldsInlinePassword(e);
+  auto st = env.Stat(path);
+  // Whoever can write the config decides where credentials and service-account tokens are sent.
+  if (st.ok() && (st->mode & 022) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st->mode & 07777));
+    d.problems.push_back("config " + path + " is writable by group or others (mode " + mode +
+                         "); chmod go-w it");
+  }
   if (inline_password) {
-    auto st = env.Stat(path);
     if (st.ok() && (st->mode & 044) != 0) {
       char mode[8];
       std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st->mode & 07777));

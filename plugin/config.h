@@ -14,6 +14,7 @@
 #include "matcher/secret.h"
 #include "plugin/duration.h"
 #include "plugin/protocol.h"
+#include "registry/transport.h"
 
 namespace pullguard {
 
@@ -72,12 +73,19 @@ struct RegistryEntry {
   GoDuration cache_duration = kDefaultCacheDuration;  // whole seconds, >= 0
   SourceSpec source;
   bool verify = false;  // preflight: prove the credential pulls from the repository first
+  // insecure / caFile / clientCert / clientKey: how this entry's registry is reached (TLS files,
+  // plain HTTP). Timeouts, retries and caps keep the transport's defaults.
+  registry::TransportOptions transport;
 };
 
 struct Config {
   std::string path;  // where it was read from, for messages
   std::string state_dir = std::string(kDefaultStateDir);
   std::vector<RegistryEntry> registries;
+  // metrics.textfile: Prometheus textfile get-credentials adds each run to; empty: none.
+  std::string metrics_textfile;
+  // staleIfError: serve a still-valid cached token when the server that renews it fails.
+  bool stale_if_error = false;
 };
 
 // Every problem found, each one line naming the field ("registries[1].cacheDuration: ...").

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "matcher/strict_json.h"
 #include "plugin/protocol.h"
-#include "plugin/strict_json.h"
 #include "registry/url.h"
 
 namespace pullguard {
@@ -161,6 +161,22 @@ int DecodeExchangeSources(const json& e, const std::string& where, bool source_t
                           RegistryEntry& out, std::vector<std::string>& problems) {
   SubDecoder d(problems);
   if (auto v = d.Bool(e, where + ".verify", "verify")) out.verify = *v;
+  if (auto v = d.Bool(e, where + ".insecure", "insecure")) out.transport.insecure = *v;
+  std::string* files[] = {&out.transport.ca_file, &out.transport.client_cert_file,
+                          &out.transport.client_key_file};
+  const char* names[] = {"caFile", "clientCert", "clientKey"};
+  for (int i = 0; i < 3; ++i) {
+    *files[i] = d.String(e, where, names[i], false);
+    if (!files[i]->empty() && (*files[i])[0] != '/') {
+      problems.push_back(where + "." + names[i] + ": must be an absolute path");
+    }
+  }
+  if (out.transport.client_cert_file.empty() != out.transport.client_key_file.empty()) {
+    problems.push_back(where + ": clientCert and clientKey go together");
+  }
+  if (out.transport.insecure == std::optional<bool>(true) && !out.transport.ca_file.empty()) {
+    problems.push_back(where + ": caFile has no effect with insecure: true (TLS is not verified)");
+  }
   int found = 0;
   auto take = [&](const char* key, auto decode) {
     auto it = e.find(key);

@@ -19,14 +19,32 @@ ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::st
   c.service_account_token = service_account_token;
   c.state_dir = std::move(state_dir);
   c.now = std::move(now);
-  c.new_client = [](const registry::RegistryEndpoint& e) { return registry::NewCurlClient(e); };
+  c.deadline = std::chrono::steady_clock::now() + kExecBudget;
+  // Each client gets what is left of the exec's budget: a source and a preflight that both meet
+  // a dead server still end together within kExecBudget.
+  c.new_client = [deadline = c.deadline](const registry::RegistryEndpoint& e) {
+    registry::RegistryEndpoint bounded = e;
+    bounded.transport.call_budget = BudgetLeft(deadline, e.transport.call_budget);
+    return registry::NewCurlClient(bounded);
+  };
   return c;
 }
 
-registry::RegistryEndpoint EndpointForHost(std::string_view host) {
+std::chrono::milliseconds BudgetLeft(std::chrono::steady_clock::time_point deadline,
+                                     std::chrono::milliseconds cap) {
+  using std::chrono::milliseconds;
+  if (deadline == std::chrono::steady_clock::time_point::max()) return cap;
+  auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+  return std::clamp(left, milliseconds(1), cap);
+}
+
+registry::RegistryEndpoint EndpointForHost(std::string_view host,
+                                           const registry::TransportOptions& transport) {
   registry::RegistryEndpoint e;
   e.host = std::string(host);
-  e.transport.plain_http = registry::IsLoopbackHost(host);
+  e.transport = transport;
+  e.transport.plain_http = transport.insecure.value_or(false) ||
+                           (!transport.insecure.has_value() && registry::IsLoopbackHost(host));
   return e;
 }
 
@@ -42,7 +60,10 @@ Result<registry::RegistryEndpoint> EndpointForUrl(std::string_view url) {
 }
 
 registry::TokenCache TokenCacheFor(const ExchangeContext& ctx, Env& env) {
-  return registry::TokenCache(env, ctx.state_dir + "/tokens");
+  registry::TokenCacheOptions options;
+  options.stale_if_error = ctx.stale_if_error;
+  options.lock_timeout = BudgetLeft(ctx.deadline, options.lock_timeout);
+  return registry::TokenCache(env, ctx.state_dir + "/tokens", options);
 }
 
 std::chrono::seconds SafetyMargin(system_clock::time_point issued_at,

@@ -28,15 +28,29 @@ struct ExchangeContext {
   std::function<std::chrono::system_clock::time_point()> now;
   std::string state_dir;     // token cache in <state_dir>/tokens
   ClientFactory new_client;  // registry::NewCurlClient outside tests
+  // Config `staleIfError`: a still-valid cached token answers when its refresh finds no server.
+  bool stale_if_error = false;
+  // Every network call and token-cache lock wait of the exec ends by then (kExecBudget after the
+  // start in MakeExchangeContext), so failures come well before kubelet's 60 s exec timeout.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // The registry entry's transport rules (TLS files, insecure); set per entry by Resolve.
+  registry::TransportOptions transport;
 };
+
+inline constexpr std::chrono::seconds kExecBudget{40};
+
+// What is left of `deadline`, at most `cap` (at least 1 ms, so a spent budget fails at once).
+std::chrono::milliseconds BudgetLeft(std::chrono::steady_clock::time_point deadline,
+                                     std::chrono::milliseconds cap);
 
 // The real context for one request.
 ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::string state_dir,
                                     std::function<std::chrono::system_clock::time_point()> now);
 
-// How a registry host is reached: plain HTTP only for loopback hosts (where the transport allows
-// it by default), https everywhere else.
-registry::RegistryEndpoint EndpointForHost(std::string_view host);
+// How a registry host is reached under an entry's transport rules: plain HTTP for `insecure: true`
+// and, unless the entry says `insecure: false`, for loopback hosts; https everywhere else.
+registry::RegistryEndpoint EndpointForHost(std::string_view host,
+                                           const registry::TransportOptions& transport = {});
 // The endpoint whose transport rules apply to a token/exchange URL (its host[:port]).
 Result<registry::RegistryEndpoint> EndpointForUrl(std::string_view url);
 

@@ -1,6 +1,7 @@
 // Preflight: registries authorise per repository, so the proof is a pull-scoped request against
 // the repository itself (manifest HEAD for a tag or digest, tags/list for a bare repository).
 #include "plugin/preflight.h"
+#include "plugin/metrics.h"
 
 #include "cache/credential_hash.h"
 #include "cache/pull_manager.h"
@@ -33,6 +34,7 @@ Result<std::optional<Secret>> Authorization(registry::HttpClient& client,
   registry::TokenCache cache = TokenCacheFor(ctx, env);
   if (fresh) (void)cache.Remove(key);
   if (auto hit = cache.Get(key, ctx.now())) {
+    NoteTokenLookup(false);
     return std::optional<Secret>(registry::BearerAuthorization(hit->token));
   }
   auto ping = registry::Ping(client, endpoint);
@@ -45,17 +47,22 @@ Result<std::optional<Secret>> Authorization(registry::HttpClient& client,
     if (!a.ok()) return a.error();
     return a->header;
   }
-  auto token = cache.GetOrFetch(key, ctx.now, [&]() -> Result<registry::CachedToken> {
-    registry::AuthorizeInput in;
-    in.credential = credential;
-    in.scopes = {registry::PullScope(path)};
-    auto a = registry::Authorize(client, *ping, in, ctx.now());
-    if (!a.ok()) return a.error();
-    if (!a->token) return MakeError(ErrorKind::kInternal, "no token from the Bearer flow");
-    return registry::CachedToken{a->token->token, Secret(), a->token->issued_at,
-                                 a->token->expires_at};
-  });
+  bool fetched = false;
+  auto token = cache.GetOrFetch(
+      key, ctx.now,
+      [&]() -> Result<registry::CachedToken> {
+        registry::AuthorizeInput in;
+        in.credential = credential;
+        in.scopes = {registry::PullScope(path)};
+        auto a = registry::Authorize(client, *ping, in, ctx.now());
+        if (!a.ok()) return a.error();
+        if (!a->token) return MakeError(ErrorKind::kInternal, "no token from the Bearer flow");
+        return registry::CachedToken{a->token->token, Secret(), a->token->issued_at,
+                                     a->token->expires_at};
+      },
+      &fetched);
   if (!token.ok()) return token.error();
+  NoteTokenLookup(fetched);
   return std::optional<Secret>(registry::BearerAuthorization(token->token));
 }
 
@@ -65,7 +72,7 @@ Result<PreflightProof> Preflight(const std::string& image, const Credential& cre
                                  const ExchangeContext& ctx, Env& env) {
   auto ref = ParseNormalizedReference(image);
   if (!ref.ok()) return MakeError(ErrorKind::kInvalidArgument, "preflight: " + ref.error().message);
-  registry::RegistryEndpoint endpoint = EndpointForHost(ref->domain);
+  registry::RegistryEndpoint endpoint = EndpointForHost(ref->domain, ctx.transport);
   auto client = ctx.new_client(endpoint);
   PreflightProof proof;
   proof.repository = ref->Name();

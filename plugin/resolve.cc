@@ -9,6 +9,8 @@
 
 #include "matcher/urls_match.h"
 #include "plugin/exchange_context.h"
+#include "plugin/log.h"
+#include "plugin/metrics.h"
 #include "plugin/preflight.h"
 #include "plugin/source.h"
 
@@ -97,9 +99,16 @@ Result<CredentialProviderResponse> Resolve(const Config& config,
 
   resp.cache_key_type = *scope;
   GoDuration duration = config.registries[chosen.front()].cache_duration;
-  CredentialQuery q{image, *scope, options.exchange};
   for (std::size_t i : chosen) {
     const RegistryEntry& e = config.registries[i];
+    // Each entry reaches its registry under its own transport rules.
+    std::optional<ExchangeContext> entry_ctx;
+    if (options.exchange != nullptr) {
+      entry_ctx = *options.exchange;
+      entry_ctx->transport = e.transport;
+    }
+    const ExchangeContext* ctx = entry_ctx ? &*entry_ctx : nullptr;
+    CredentialQuery q{image, *scope, ctx};
     duration = std::min(duration, e.cache_duration);
     auto source = MakeSource(e);
     auto creds = source->Answer(q, env);
@@ -118,12 +127,20 @@ Result<CredentialProviderResponse> Resolve(const Config& config,
         return MakeError(ErrorKind::kInternal,
                          "registries[" + std::to_string(i) + "].verify: no preflight context");
       }
-      Status st = VerifyAnswer(request.image, *creds, *options.exchange, *options.proofs, env);
+      Status st = VerifyAnswer(request.image, *creds, *ctx, *options.proofs, env);
       if (!st.ok()) {
+        ++CurrentRunCounters().preflight_refusals;
+        Log(LogLevel::kInfo, "preflight.refused",
+            {{"entry", i}, {"image", request.image}, {"error", st.error().message}});
         return MakeError(st.error().kind,
                          "registries[" + std::to_string(i) + "]: " + st.error().message);
       }
     }
+    Log(LogLevel::kDebug, "entry.answered",
+        {{"entry", i},
+         {"source", source->kind()},
+         {"credentials", creds->auth.size()},
+         {"verified", e.verify}});
     // Config order decides between entries; EncodeResponse keeps the first of a repeated key.
     for (KeyedCredential& k : creds->auth) resp.auth.push_back(std::move(k));
   }

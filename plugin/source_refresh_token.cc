@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "plugin/exchange_context.h"
+#include "plugin/metrics.h"
 #include "plugin/source.h"
 #include "registry/authorize.h"
 #include "registry/token_flow.h"
@@ -55,10 +56,16 @@ class RefreshTokenSource : public Source {
     registry::TokenCacheKey key{registry, *hash, "refresh\n" + spec_.realm + "\n" + spec_.service};
     auto margin = SafetyMargin(system_clock::time_point(),
                                system_clock::time_point(std::chrono::nanoseconds(spec_.lifetime)));
-    registry::TokenCache cache(env, ctx.state_dir + "/tokens",
-                               registry::TokenCacheOptions{margin + std::chrono::seconds(30)});
-    auto token = cache.GetOrFetch(key, ctx.now, [&] { return Login(ctx, registry, *pw); });
+    registry::TokenCacheOptions options;
+    options.min_validity = margin + std::chrono::seconds(30);
+    options.stale_if_error = ctx.stale_if_error;
+    options.lock_timeout = BudgetLeft(ctx.deadline, options.lock_timeout);
+    registry::TokenCache cache(env, ctx.state_dir + "/tokens", options);
+    bool fetched = false;
+    auto token = cache.GetOrFetch(
+        key, ctx.now, [&] { return Login(ctx, registry, *pw); }, &fetched);
     if (!token.ok()) return token.error();
+    NoteTokenLookup(fetched);
     out.auth.push_back(KeyedCredential{registry, Credential{kRefreshUsername, token->token}});
     out.issued_at = token->issued_at;
     out.expires_at = token->expires_at;
@@ -68,7 +75,7 @@ class RefreshTokenSource : public Source {
  private:
   Result<registry::CachedToken> Login(const ExchangeContext& ctx, const std::string& registry,
                                       const Secret& password) const {
-    registry::RegistryEndpoint endpoint = EndpointForHost(registry);
+    registry::RegistryEndpoint endpoint = EndpointForHost(registry, ctx.transport);
     auto client = ctx.new_client(endpoint);
     registry::TokenRequest req;
     req.realm = spec_.realm;

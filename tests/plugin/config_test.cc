@@ -140,10 +140,16 @@ TEST_CASE("config: each mistake is named with its field and entry index") {
                   "registries[1].verify: must be true or false");
   CheckOneProblem(kHead + entry + "    tokenExchange: {endpoint: https://x, username: u, url: y}\n",
                   "registries[0].tokenExchange: unknown field \"url\"");
-  CheckOneProblem(kHead + entry + st + "    insecure: true\n",
-                  "registries[0].insecure: not supported yet");
-  CheckOneProblem(kHead + entry + st + "    caFile: /ca.pem\n",
-                  "registries[0].caFile: not supported yet");
+  CheckOneProblem(kHead + entry + st + "    insecure: maybe\n",
+                  "registries[0].insecure: must be true or false");
+  CheckOneProblem(kHead + entry + st + "    caFile: ca.pem\n",
+                  "registries[0].caFile: must be an absolute path");
+  CheckOneProblem(kHead + entry + st + "    clientCert: /c.pem\n",
+                  "registries[0]: clientCert and clientKey go together");
+  CheckOneProblem(kHead + entry + st + "    insecure: true\n    caFile: /ca.pem\n",
+                  "registries[0]: caFile has no effect with insecure: true");
+  CheckOneProblem(kHead + entry + st + "    clientCertPassword: x\n",
+                  "registries[0].clientCertPassword: not supported yet");
   CheckOneProblem(kHead + "kind: PullguardConfig\n" + entry + st, "duplicate key \"kind\"");
   CheckOneProblem(kHead + entry + st + "  - [not, a, map]\n", "registries[1]: must be a map");
   CheckOneProblem("registries: [\n", "not valid YAML");
@@ -193,4 +199,23 @@ TEST_CASE("config: the path comes from the flag, then the environment") {
   CHECK(*ConfigPathFrom(std::nullopt, std::string("/b")) == "/b");
   CHECK_FALSE(ConfigPathFrom(std::nullopt, std::nullopt).ok());
   CHECK_FALSE(ConfigPathFrom(std::string(""), std::nullopt).ok());
+}
+
+TEST_CASE("config: transport keys reach the entry") {
+  const std::string entry =
+      "registries:\n  - match: [\"r.io\"]\n    static: {username: u, password: p}\n";
+  ConfigDecode d = DecodeConfig(kHead + entry +
+                                "    caFile: /etc/pullguard/ca.pem\n"
+                                "    clientCert: /etc/pullguard/c.pem\n"
+                                "    clientKey: /etc/pullguard/c.key\n"
+                                "    insecure: false\n");
+  REQUIRE(d.ok());
+  const registry::TransportOptions& t = d.config.registries.at(0).transport;
+  CHECK(t.ca_file == "/etc/pullguard/ca.pem");
+  CHECK(t.client_cert_file == "/etc/pullguard/c.pem");
+  CHECK(t.client_key_file == "/etc/pullguard/c.key");
+  CHECK(t.insecure == std::optional<bool>(false));
+  ConfigDecode plain = DecodeConfig(kHead + entry);
+  REQUIRE(plain.ok());
+  CHECK_FALSE(plain.config.registries.at(0).transport.insecure.has_value());
 }
