@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/go_json.h"
-#include "cache/sha256.h"
-#include "cache/strict_json.h"
+#include "matcher/sha256.h"
+#include "matcher/strict_json.h"
 
 namespace pullguard {
 namespace {

@@ -131,7 +131,8 @@ Result<EvidenceStore::Entry> DecodeEvidence(std::string_view text) {
   return e;
 }
 
-EvidenceStore::EvidenceStore(Env& env, std::string dir) : env_(env), dir_(std::move(dir)) {
+EvidenceStore::EvidenceStore(Env& env, std::string dir, std::chrono::milliseconds lock_timeout)
+    : env_(env), dir_(std::move(dir)), lock_timeout_(lock_timeout) {
   while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
 }
 
@@ -171,7 +172,7 @@ bool EvidenceStore::AllExpired(const std::string& credential_hash, const std::st
 Status EvidenceStore::Add(const std::string& repository, const RepositoryProof& proof,
                           RecordTime now) {
   PG_TRY(Init());
-  auto lock = env_.LockFile(dir_ + "/.lock", std::chrono::seconds(30));
+  auto lock = env_.LockFile(dir_ + "/.lock", lock_timeout_);
   if (!lock.ok()) return lock.error();
   auto current = Get(repository);
   if (!current.ok()) return current.error();  // never overwrite what we cannot read

@@ -2,6 +2,7 @@
 // able to pull from a repository, when, and until when. One file per repository.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,7 +35,9 @@ class EvidenceStore {
  public:
   static constexpr std::size_t kMaxProofsPerRepository = 100;
 
-  EvidenceStore(Env& env, std::string dir);
+  // `lock_timeout`: how long Add waits for another process holding the store's lock.
+  EvidenceStore(Env& env, std::string dir,
+                std::chrono::milliseconds lock_timeout = std::chrono::seconds(30));
   Status Init();  // creates the directory (0700)
 
   // Adds or refreshes the proof for (credential hash, source); drops expired proofs beyond the cap.
@@ -55,6 +58,7 @@ class EvidenceStore {
   std::string PathFor(const std::string& repository) const;
   Env& env_;
   std::string dir_;
+  std::chrono::milliseconds lock_timeout_;
 };
 
 std::string EncodeEvidence(const std::string& repository, const std::vector<RepositoryProof>& p);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "matcher/base64.h"
+#include "matcher/strict_json.h"
 
 namespace pullguard {
 namespace {
@@ -71,6 +72,9 @@ Result<KeyedCredential> DecodeEntry(const std::string& key, const Json& value) {
 }  // namespace
 
 Result<std::vector<KeyedCredential>> ParseDockerConfig(std::string_view json) {
+  // The strict reading refuses duplicate keys (which credential would win?), deep nesting, NUL
+  // bytes and trailing data; the ordered parse below keeps the file's order of entries.
+  if (auto strict = ParseStrictJson(json, "docker config"); !strict.ok()) return strict.error();
   Json doc = Json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     return MakeError(ErrorKind::kInvalidArgument, "docker config: not valid JSON");

@@ -108,6 +108,17 @@ class StrictSax : public nlohmann::json_sax<json> {
 }  // namespace
 
 Result<nlohmann::json> ParseStrictJson(std::string_view text, std::string_view what) {
+  // nlohmann's lexer takes a NUL byte for the end of the input and skips a UTF-8 byte-order mark,
+  // so bytes after a valid document, or a BOM kubelet's decoder refuses, would pass unseen.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return MakeError(
+        ErrorKind::kInvalidArgument,
+        std::string(what) + " is not valid JSON: NUL byte at byte " + std::to_string(nul + 1));
+  }
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     std::string(what) + " is not valid JSON: it starts with a byte-order mark");
+  }
   StrictSax sax;
   bool ok = json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json,
                             /*strict=*/true);

@@ -1,5 +1,6 @@
 // `pullguard get-credentials [--config=PATH]`: what kubelet runs once per pull. One request on
 // stdin, one response on stdout; any error is one stderr line, exit 1 and an empty stdout.
+#include <chrono>
 #include <istream>
 #include <optional>
 #include <string>
@@ -9,6 +10,8 @@
 #include "plugin/commands.h"
 #include "plugin/config.h"
 #include "plugin/exchange_context.h"
+#include "plugin/log.h"
+#include "plugin/metrics.h"
 #include "plugin/preflight.h"
 #include "plugin/protocol.h"
 #include "plugin/resolve.h"
@@ -41,6 +44,60 @@ void Usage(std::ostream& os) {
         "expects. The config path comes from --config or $PULLGUARD_CONFIG.\n";
 }
 
+// Everything after argument parsing. Sets `config_out` once the config is loaded, so the caller
+// can record the run in the config's metrics textfile whatever the outcome.
+int Answer(const std::optional<std::string>& flag, Io& io, Config& config_out,
+           std::string& outcome) {
+  auto fail = [&](const Error& e) {
+    outcome = OutcomeForError(e.kind);
+    PrintError(io, kName, e.message);
+    return 1;
+  };
+  auto text = ReadCapped(io.in, kMaxRequestBytes);
+  if (!text.ok()) return fail(text.error());
+  auto request = DecodeRequest(*text);
+
+  auto path = ConfigPathFrom(flag, io.getenv("PULLGUARD_CONFIG"));
+  if (!path.ok()) return fail(request.ok() ? path.error() : request.error());
+  ConfigDecode config = LoadConfig(*path, io.env);
+  // A bad request is reported before a bad config, but is counted when the config is good.
+  if (config.ok()) config_out = config.config;
+  if (!request.ok()) return fail(request.error());
+  if (!config.ok()) {
+    std::string more = config.problems.size() > 1
+                           ? " (and " + std::to_string(config.problems.size() - 1) +
+                                 " more; run 'pullguard validate config " + *path + "')"
+                           : "";
+    return fail(MakeError(ErrorKind::kInvalidArgument,
+                          "config " + *path + ": " + config.problems.front() + more));
+  }
+  Log(LogLevel::kDebug, "request.decoded",
+      {{"apiVersion", ApiVersionString(request->version)},
+       {"image", request->image},
+       {"serviceAccountToken", !request->service_account_token.empty()},
+       {"config", *path},
+       {"registries", config.config.registries.size()}});
+
+  ExchangeContext exchange =
+      MakeExchangeContext(request->service_account_token, config.config.state_dir, io.now);
+  exchange.stale_if_error = config.config.stale_if_error;
+  StateDirProofSink proofs(io.env, config.config.state_dir, exchange.deadline);
+  auto response = Resolve(config.config, *request, io.env, ResolveOptions{&exchange, &proofs});
+  if (!response.ok()) return fail(response.error());
+  outcome = response->auth.empty() ? "no_match" : "ok";
+  if (LogEnabled(LogLevel::kInfo)) {
+    std::string keys;
+    for (const KeyedCredential& k : response->auth) keys += (keys.empty() ? "" : ",") + k.key;
+    Log(LogLevel::kInfo, "response.ready",
+        {{"image", request->image},
+         {"cacheKeyType", CacheKeyTypeName(response->cache_key_type)},
+         {"cacheDuration", FormatCompactDuration(response->cache_duration.value_or(0))},
+         {"authKeys", keys}});
+  }
+  io.out << EncodeResponse(*response);
+  return 0;
+}
+
 }  // namespace
 
 int RunGetCredentials(const std::vector<std::string>& args, Io& io) {
@@ -64,42 +121,26 @@ int RunGetCredentials(const std::vector<std::string>& args, Io& io) {
     }
   }
 
-  auto text = ReadCapped(io.in, kMaxRequestBytes);
-  if (!text.ok()) {
-    PrintError(io, kName, text.error().message);
-    return 1;
+  auto started = std::chrono::steady_clock::now();
+  CurrentRunCounters() = RunCounters{};
+  Config config;
+  std::string outcome;
+  int rc = Answer(flag, io, config, outcome);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  Log(LogLevel::kInfo, "request.done",
+      {{"outcome", outcome},
+       {"seconds", seconds},
+       {"tokenCacheHits", CurrentRunCounters().token_cache_hits},
+       {"tokenRequests", CurrentRunCounters().token_requests},
+       {"preflightRefusals", CurrentRunCounters().preflight_refusals}});
+  if (!config.metrics_textfile.empty()) {
+    // Metrics never change the answer: a failure to record them is a warning only.
+    Status st = RecordRun(config.metrics_textfile,
+                          RunRecord{outcome, seconds, CurrentRunCounters()}, io.env);
+    if (!st.ok()) Log(LogLevel::kWarn, "metrics.write_failed", {{"error", st.error().message}});
   }
-  auto request = DecodeRequest(*text);
-  if (!request.ok()) {
-    PrintError(io, kName, request.error().message);
-    return 1;
-  }
-
-  auto path = ConfigPathFrom(flag, io.getenv("PULLGUARD_CONFIG"));
-  if (!path.ok()) {
-    PrintError(io, kName, path.error().message);
-    return 1;
-  }
-  ConfigDecode config = LoadConfig(*path, io.env);
-  if (!config.ok()) {
-    std::string more = config.problems.size() > 1
-                           ? " (and " + std::to_string(config.problems.size() - 1) +
-                                 " more; run 'pullguard validate config " + *path + "')"
-                           : "";
-    PrintError(io, kName, "config " + *path + ": " + config.problems.front() + more);
-    return 1;
-  }
-
-  ExchangeContext exchange =
-      MakeExchangeContext(request->service_account_token, config.config.state_dir, io.now);
-  StateDirProofSink proofs(io.env, config.config.state_dir);
-  auto response = Resolve(config.config, *request, io.env, ResolveOptions{&exchange, &proofs});
-  if (!response.ok()) {
-    PrintError(io, kName, response.error().message);
-    return 1;
-  }
-  io.out << EncodeResponse(*response);
-  return 0;
+  return rc;
 }
 
 }  // namespace pullguard

@@ -13,6 +13,8 @@ int RunGetCredentials(const std::vector<std::string>& args, Io& io);
 int RunValidate(const std::vector<std::string>& args, Io& io);
 int RunValidateConfig(const std::vector<std::string>& args, Io& io);
 int RunValidateKubeletConfig(const std::vector<std::string>& args, Io& io);
+// `pullguard doctor`: node set-up checks with fixes (plugin/cmd_doctor.cc, plugin/doctor.h).
+int RunDoctor(const std::vector<std::string>& args, Io& io);
 // `pullguard records ...` and `pullguard decide` (plugin/cmd_records.cc, plugin/cmd_decide.cc).
 int RunRecords(const std::vector<std::string>& args, Io& io);
 int RunDecide(const std::vector<std::string>& args, Io& io);

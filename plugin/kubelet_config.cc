@@ -10,9 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "matcher/strict_json.h"
 #include "matcher/urls_match.h"
+#include "matcher/utf8.h"
 #include "plugin/protocol.h"
-#include "plugin/strict_json.h"
 #include "plugin/yaml_json.h"
 
 namespace pullguard {
@@ -613,6 +614,13 @@ KubeletConfigCheck CheckKubeletConfig(const std::string& path, Env& env) {
     auto data = env.ReadFile(file, kMaxKubeletConfigBytes);
     if (!data.ok()) {
       check.problems.push_back(data.error().message);
+      check.incomplete = true;
+      continue;
+    }
+    if (auto bad = FirstInvalidUtf8(*data)) {
+      // kubelet's YAML and JSON decoders refuse ill-formed UTF-8; yaml-cpp would pass it through.
+      check.problems.push_back(file + ": the file is not UTF-8 (ill-formed byte at offset " +
+                               std::to_string(*bad) + ")");
       check.incomplete = true;
       continue;
     }

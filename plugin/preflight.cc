@@ -160,12 +160,14 @@ Status VerifyAnswer(const std::string& image, const SourceAnswer& answer,
 }
 
 Status StateDirProofSink::RecordProof(const PullProof& proof) {
-  EvidenceStore evidence(env_, state_dir_ + "/evidence");
+  // Two locks may be waited for, one after the other: each gets half of what is left.
+  auto wait = BudgetLeft(deadline_, std::chrono::seconds(30)) / 2;
+  EvidenceStore evidence(env_, state_dir_ + "/evidence", wait);
   PG_TRY(evidence.Init());
   std::optional<FileRecordStore> store;
   std::optional<PullManager> manager;
   if (!proof.digest.empty()) {
-    store.emplace(env_, state_dir_ + "/image_manager");
+    store.emplace(env_, state_dir_ + "/image_manager", wait);
     PG_TRY(store->Init());
     auto policy = PolicyEnforcer::Make(VerificationPolicy::kNeverVerifyPreloadedImages, {});
     if (!policy.ok()) return policy.error();

@@ -35,13 +35,17 @@ Status VerifyAnswer(const std::string& image, const SourceAnswer& answer,
 // proofs with a digest) in <stateDir>/image_manager. Directories are created on first proof.
 class StateDirProofSink : public ProofSink {
  public:
-  StateDirProofSink(Env& env, std::string state_dir)
-      : env_(env), state_dir_(std::move(state_dir)) {}
+  // Lock waits (evidence, image_manager) end by `deadline` together: the exec's budget.
+  StateDirProofSink(
+      Env& env, std::string state_dir,
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max())
+      : env_(env), state_dir_(std::move(state_dir)), deadline_(deadline) {}
   Status RecordProof(const PullProof& proof) override;
 
  private:
   Env& env_;
   std::string state_dir_;
+  std::chrono::steady_clock::time_point deadline_;
 };
 
 }  // namespace pullguard

@@ -4,7 +4,7 @@
 #include <istream>
 
 #include "cache/credential_hash.h"
-#include "cache/strict_json.h"
+#include "matcher/strict_json.h"
 
 namespace pullguard {
 

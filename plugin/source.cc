@@ -39,6 +39,13 @@ Result<std::string> ReadPrivateFile(const std::string& path, std::size_t max_byt
     return MakeError(ErrorKind::kPermission,
                      path + " is readable by group or others (mode " + mode + "); chmod 600 it");
   }
+  if ((st->mode & 022) != 0) {
+    // Whoever can write it chooses the credential pullguard hands out.
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st->mode & 07777));
+    return MakeError(ErrorKind::kPermission,
+                     path + " is writable by group or others (mode " + mode + "); chmod 600 it");
+  }
   return env.ReadFile(path, max_bytes);
 }
 

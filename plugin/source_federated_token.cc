@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "plugin/exchange_context.h"
+#include "plugin/metrics.h"
 #include "plugin/source.h"
 #include "registry/token_flow.h"
 #include "registry/url.h"
@@ -46,8 +47,11 @@ class FederatedTokenSource : public Source {
     if (!subject.ok()) return subject.error();
     registry::TokenCacheKey key{spec_.endpoint, *subject, "federated\n" + spec_.robot};
     registry::TokenCache cache = TokenCacheFor(ctx, env);
-    auto token = cache.GetOrFetch(key, ctx.now, [&] { return Fetch(ctx); });
+    bool fetched = false;
+    auto token = cache.GetOrFetch(
+        key, ctx.now, [&] { return Fetch(ctx); }, &fetched);
     if (!token.ok()) return token.error();
+    NoteTokenLookup(fetched);
     for (const std::string& p : *patterns) {
       out.auth.push_back(KeyedCredential{p, Credential{spec_.robot, token->token}});
     }

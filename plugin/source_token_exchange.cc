@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "plugin/exchange_context.h"
+#include "plugin/metrics.h"
 #include "plugin/source.h"
 #include "registry/token_flow.h"
 #include "registry/url.h"
@@ -109,7 +110,10 @@ class TokenExchangeSource : public Source {
       }
       return registry::CachedToken{t->token, Secret(), t->issued_at, t->expires_at};
     };
-    return cache.GetOrFetch(key, ctx.now, fetch);
+    bool fetched = false;
+    auto token = cache.GetOrFetch(key, ctx.now, fetch, &fetched);
+    if (token.ok()) NoteTokenLookup(fetched);
+    return token;
   }
 
   static std::string RedactedUrl(const std::string& url) {

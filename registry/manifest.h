@@ -43,8 +43,7 @@ Result<RepositoryAccess> ProbeTagsList(HttpClient& client, const RegistryEndpoin
                                        std::string_view repository,
                                        const std::optional<Secret>& authorization);
 
-// "sha256:<hex>" of data, via OpenSSL's EVP loaded on first use (no link-time libcrypto needed).
-// kInternal if libcrypto cannot be loaded.
+// "sha256:<hex>" of data (matcher/sha256.h). Never fails; Result kept for the callers' shape.
 Result<std::string> Sha256Digest(std::string_view data);
 
 // Whether text is "sha256:" + 64 lower-case hex digits.

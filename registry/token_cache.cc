@@ -106,6 +106,18 @@ Status TokenCache::Remove(const TokenCacheKey& key) {
   return env_.RemoveFile(*path);
 }
 
+Result<CachedToken> TokenCache::StaleOr(const std::string& path, system_clock::time_point now,
+                                        const Error& failure) const {
+  if (!options_.stale_if_error) return failure;
+  if (failure.kind != ErrorKind::kNetwork && failure.kind != ErrorKind::kUnavailable)
+    return failure;
+  auto text = env_.ReadFile(path, kMaxTokenFileBytes);
+  if (!text.ok()) return failure;
+  auto token = DecodeCachedToken(*text);
+  if (!token.ok() || token->expires_at < now + options_.stale_min_validity) return failure;
+  return std::move(*token);
+}
+
 Result<CachedToken> TokenCache::GetOrFetch(const TokenCacheKey& key,
                                            const std::function<system_clock::time_point()>& now,
                                            const Fetcher& fetch, bool* fetched) {
@@ -118,8 +130,9 @@ Result<CachedToken> TokenCache::GetOrFetch(const TokenCacheKey& key,
   if (env_.CreateDirs(dir_, 0700).ok()) {
     auto l = env_.LockFile(*path + ".lock", options_.lock_timeout);
     if (!l.ok() && l.error().kind == ErrorKind::kUnavailable) {
-      return MakeError(ErrorKind::kUnavailable,
-                       "token cache: another pullguard process is still fetching this token");
+      return StaleOr(*path, now(),
+                     Error{ErrorKind::kUnavailable,
+                           "token cache: another pullguard process is still fetching this token"});
     }
     if (l.ok()) lock = std::move(*l);
   }
@@ -129,7 +142,7 @@ Result<CachedToken> TokenCache::GetOrFetch(const TokenCacheKey& key,
   }
   if (fetched != nullptr) *fetched = true;
   auto token = fetch();
-  if (!token.ok()) return token.error();
+  if (!token.ok()) return StaleOr(*path, now(), token.error());
   // A token that is not valid long enough to be reused is not worth a file.
   if (lock && token->expires_at >= now() + options_.min_validity) {
     (void)env_.WriteFileAtomic(*path, EncodeCachedToken(*token), 0600);

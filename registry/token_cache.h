@@ -37,6 +37,12 @@ struct TokenCacheOptions {
   std::chrono::seconds min_validity{30};
   // How long a process waits for another one fetching the same key.
   std::chrono::milliseconds lock_timeout{20000};
+  // Stale-if-error: when the fetch fails for want of a server (kNetwork: down, slow, TLS;
+  // kUnavailable: 429/5xx storms, a busy lock), a cached token that min_validity already retired
+  // is still handed out while it stays valid for at least stale_min_validity. Never after a
+  // refusal (kUnauthorized) or a malformed answer.
+  bool stale_if_error = false;
+  std::chrono::seconds stale_min_validity{10};
 };
 
 class TokenCache {
@@ -64,6 +70,10 @@ class TokenCache {
   Result<std::string> PathFor(const TokenCacheKey& key) const;
 
  private:
+  // The stale-if-error answer to a failed fetch: the cached token, or `failure` itself.
+  Result<CachedToken> StaleOr(const std::string& path, std::chrono::system_clock::time_point now,
+                              const Error& failure) const;
+
   Env& env_;
   std::string dir_;
   TokenCacheOptions options_;

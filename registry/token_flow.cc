@@ -8,6 +8,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "matcher/strict_json.h"
 #include "registry/url.h"
 
 namespace pullguard::registry {
@@ -148,10 +149,12 @@ Outcome Post(HttpClient& client, const TokenRequest& req, const Url& realm, cons
 }  // namespace
 
 Result<Token> ParseTokenResponse(std::string_view body, system_clock::time_point now) {
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return MakeError(ErrorKind::kCorrupt, "token response is not a JSON object");
-  }
+  // Strict: with duplicate keys it is unclear which token the server meant; a NUL byte or data
+  // after the object means a broken or hostile server. Errors never quote the body.
+  auto parsed = ParseStrictJson(body, "token response");
+  if (!parsed.ok()) return MakeError(ErrorKind::kCorrupt, parsed.error().message);
+  const nlohmann::json& j = *parsed;
+  if (!j.is_object()) return MakeError(ErrorKind::kCorrupt, "token response is not a JSON object");
   Token t;
   std::string token = StringField(j, "token");
   if (token.empty()) token = StringField(j, "access_token");

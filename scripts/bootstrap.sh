@@ -12,6 +12,10 @@ packages=(
   docker-registry skopeo apache2-utils containerd openssl curl python3 procps
   # benchmarks: exec wall time of the binary (start-up cost of linked libraries)
   hyperfine
+  # scripts/bench.sh: the Go baseline plugin, plots, loader/instruction profiles
+  golang-go gnuplot-nox ltrace strace valgrind
+  # packaging: cpack's dpkg-shlibdeps, man -l for the generated man page, YAML for the examples test
+  dpkg-dev man-db python3-yaml
 )
 
 missing=()

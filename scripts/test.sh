@@ -12,4 +12,5 @@ BUILD_DIR=$root/build "$root/scripts/build.sh" -DPULLGUARD_WERROR=ON
 CC=clang CXX=clang++ BUILD_DIR=$root/build-asan "$root/scripts/build.sh" -DPULLGUARD_WERROR=ON \
   -DPULLGUARD_SANITIZE=address,undefined -DPULLGUARD_FUZZ=ON -DPULLGUARD_BENCH=OFF
 cd "$root/build-asan"
-ctest --output-on-failure -j2 -L 'unit|fuzz'
+# The bad-inputs catalogue runs here too: every hostile input again under ASan+UBSan.
+ctest --output-on-failure -j2 -L 'unit|fuzz|bad-inputs'

@@ -101,3 +101,12 @@ TEST_CASE("Go base64: padding rules and CR/LF skipping") {
   CHECK(Base64Encode("ab:cd") == "YWI6Y2Q=");
   CHECK(Base64Encode("a") == "YQ==");
 }
+
+TEST_CASE("docker config: duplicate keys, NUL bytes and trailing data are refused") {
+  // Which credential was meant? Docker and kubelet take the last one silently; pullguard refuses.
+  auto dup = ParseDockerConfig(R"({"auths":{"r.io":{"auth":"YTpi"},"r.io":{"auth":"Yzpk"}}})");
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.error().message == "docker config is invalid: duplicate key \"r.io\"");
+  CHECK_FALSE(ParseDockerConfig(std::string("{\"auths\":{}}\0{}", 15)).ok());
+  CHECK_FALSE(ParseDockerConfig(R"({"auths":{}} {"auths":{}})").ok());
+}

@@ -1,0 +1,3 @@
+module pullguard.bench/go_plugin
+
+go 1.19
