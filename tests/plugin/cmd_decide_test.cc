@@ -35,6 +35,8 @@ nlohmann::json Decide(const std::string& root, const nlohmann::json& req,
   std::vector<std::string> argv = {"decide", "--dir", root};
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto r = Run(argv, req.dump());
+  INFO(r.err);
+  INFO(req.dump());
   REQUIRE(r.rc == 0);
   REQUIRE(r.err.empty());
   return nlohmann::json::parse(r.out);
@@ -68,14 +70,15 @@ TEST_CASE("decide: a secret that pulled the image may use it; another may not") 
   TempDir dir;
   std::string root = dir.path() + "/im";
   AddSecret(root, "sha256:aa", Secret("u1", "team", "pull", "pw1"));
-  nlohmann::json req = {{"image", "r.io/team/app:v1"},
-                        {"imageRef", "sha256:aa"},
-                        {"imagePresent", true},
-                        {"podSecrets", {Secret("u1", "team", "pull", "pw1")}}};
+  nlohmann::json req = {
+      {"image", "r.io/team/app:v1"},
+      {"imageRef", "sha256:aa"},
+      {"imagePresent", true},
+      {"podSecrets", nlohmann::json::array({Secret("u1", "team", "pull", "pw1")})}};
   auto ok = Decide(root, req);
   CHECK(ok["action"] == "use-local");
   CHECK(ok["reason"].get<std::string>().find("pod secret team/pull") != std::string::npos);
-  req["podSecrets"] = {Secret("u2", "other", "pull", "guess")};
+  req["podSecrets"] = nlohmann::json::array({Secret("u2", "other", "pull", "guess")});
   auto no = Decide(root, req);
   CHECK(no["action"] == "pull");
   CHECK(no["reason"].get<std::string>().find("none of the pod's credentials") != std::string::npos);
@@ -87,16 +90,17 @@ TEST_CASE("decide records a rotated secret and an extra secret, as kubelet does"
   TempDir dir;
   std::string root = dir.path() + "/im";
   AddSecret(root, "sha256:aa", Secret("u1", "team", "pull", "old"));
-  nlohmann::json req = {{"image", "r.io/team/app:v1"},
-                        {"imageRef", "sha256:aa"},
-                        {"imagePresent", true},
-                        {"podSecrets", {Secret("u1", "team", "pull", "rotated")}}};
+  nlohmann::json req = {
+      {"image", "r.io/team/app:v1"},
+      {"imageRef", "sha256:aa"},
+      {"imagePresent", true},
+      {"podSecrets", nlohmann::json::array({Secret("u1", "team", "pull", "rotated")})}};
   CHECK(Decide(root, req)["action"] == "use-local");
   auto show = Run({"records", "show", "--dir", root, "sha256:aa"});
   auto hash = Run({"records", "hash"}, R"({"username":"user","password":"rotated"})");
   CHECK(show.out.find(hash.out.substr(0, 64)) != std::string::npos);
   // Same credentials in another secret: allowed, and remembered.
-  req["podSecrets"] = {Secret("u9", "elsewhere", "copy", "rotated")};
+  req["podSecrets"] = nlohmann::json::array({Secret("u9", "elsewhere", "copy", "rotated")});
   CHECK(Decide(root, req)["action"] == "use-local");
   CHECK(SecretCount(root, "sha256:aa") == 2);
 }
@@ -110,14 +114,15 @@ TEST_CASE("decide stops writing learned secrets at 100") {
   }
   REQUIRE(SecretCount(root, "sha256:bb") == 100);
   auto snap = Snapshot(root + "/pulled");
-  nlohmann::json req = {{"image", "r.io/team/app:v1"},
-                        {"imageRef", "sha256:bb"},
-                        {"imagePresent", true},
-                        {"podSecrets", {Secret("new", "ns2", "copy", "same")}}};
+  nlohmann::json req = {
+      {"image", "r.io/team/app:v1"},
+      {"imageRef", "sha256:bb"},
+      {"imagePresent", true},
+      {"podSecrets", nlohmann::json::array({Secret("new", "ns2", "copy", "same")})}};
   CHECK(Decide(root, req)["action"] == "use-local");
   CHECK(Snapshot(root + "/pulled") == snap);
   // A rotated secret at the cap is not trusted either (kubelet's rule).
-  req["podSecrets"] = {Secret("u5", "ns", "s5", "rotated")};
+  req["podSecrets"] = nlohmann::json::array({Secret("u5", "ns", "s5", "rotated")});
   CHECK(Decide(root, req)["action"] == "pull");
   CHECK(Snapshot(root + "/pulled") == snap);
 }
@@ -134,7 +139,7 @@ TEST_CASE("decide: separateSharedDigests and maxRecordAge") {
   nlohmann::json own = {{"image", "r.io/team/app:v1"},
                         {"imageRef", "sha256:cc"},
                         {"imagePresent", true},
-                        {"podSecrets", {Secret("u1", "team", "pull", "pw")}},
+                        {"podSecrets", nlohmann::json::array({Secret("u1", "team", "pull", "pw")})},
                         {"maxRecordAge", "1h"}};
   CHECK(Decide(root, own)["action"] == "use-local");  // written just now
 }
@@ -167,12 +172,12 @@ TEST_CASE("decide --evidence: a repository proof lets a proven credential use th
                         {"imageRef", "sha256:other"},
                         {"imagePresent", true},
                         {"policy", "AlwaysVerify"},
-                        {"podSecrets", {Secret("u", "team", "pull", "pw")}}};
+                        {"podSecrets", nlohmann::json::array({Secret("u", "team", "pull", "pw")})}};
   CHECK(Decide(root, req)["action"] == "pull");
   auto with = Decide(root, req, {"--evidence", ev});
   CHECK(with["action"] == "use-local");
   CHECK(with["reason"].get<std::string>().find("proven") != std::string::npos);
-  req["podSecrets"] = {Secret("u", "team", "pull", "wrong")};
+  req["podSecrets"] = nlohmann::json::array({Secret("u", "team", "pull", "wrong")});
   CHECK(Decide(root, req, {"--evidence", ev})["action"] == "pull");
 }
 
