@@ -60,6 +60,13 @@ Result<CachedToken> DecodeCachedToken(std::string_view text) {
   if (i == j.end() || !i->is_number_integer() || e == j.end() || !e->is_number_integer()) {
     return bad();
   }
+  // Times past what system_clock holds (year 2262 in nanoseconds) would overflow: found by
+  // token_fuzz (expiresAt 16737626305). A cache file is corrupt beyond 1970..2200.
+  constexpr long long kMaxUnix = 7258118400;  // 2200-01-01
+  for (auto* n : {&*i, &*e}) {
+    if (!n->is_number_unsigned() && n->get<long long>() < 0) return bad();
+    if (n->get<unsigned long long>() > static_cast<unsigned long long>(kMaxUnix)) return bad();
+  }
   CachedToken out;
   out.token = Secret(t->get<std::string>());
   out.issued_at = FromUnix(i->get<long long>());

@@ -31,6 +31,7 @@ pg=$build/plugin/pullguard
 eb=$build/bench/exec_bench
 rm -rf "$res"
 mkdir -p "$res" "$build/baselines"
+cut -d' ' -f1-3 /proc/loadavg >"$res/loadavg-start.txt"  # how busy the machine was
 
 say "baselines: static C floor, Go plugin ($(go version | cut -d' ' -f3))"
 base=$build/baselines

@@ -148,9 +148,14 @@ TEST_CASE("token cache: corrupt files are misses and get replaced", "[token_cach
   REQUIRE(cache.Put(Key(), Token("t", kNow + seconds(300))).ok());
   auto path = cache.PathFor(Key());
   REQUIRE(path.ok());
-  for (const char* bad : {"", "{", "[]", R"({"version":1,"token":"","issuedAt":1,"expiresAt":2})",
-                          R"({"version":2,"token":"x","issuedAt":1,"expiresAt":9999999999})",
-                          R"({"version":1,"token":"x","issuedAt":"1","expiresAt":9999999999})"}) {
+  for (const char* bad :
+       {"", "{", "[]", R"({"version":1,"token":"","issuedAt":1,"expiresAt":2})",
+        R"({"version":2,"token":"x","issuedAt":1,"expiresAt":9999999999})",
+        R"({"version":1,"token":"x","issuedAt":"1","expiresAt":9999999999})",
+        // token_fuzz: seconds beyond year 2262 overflowed system_clock (UB)
+        R"({"version":1,"token":"x","issuedAt":1700000000,"expiresAt":16737626305})",
+        R"({"version":1,"token":"x","issuedAt":-1,"expiresAt":1700000300})",
+        R"({"version":1,"token":"x","issuedAt":1,"expiresAt":18446744073709551615})"}) {
     INFO(bad);
     REQUIRE(DefaultEnv().WriteFileAtomic(*path, bad, 0600).ok());
     CHECK_FALSE(cache.Get(Key(), kNow).has_value());

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The no-network exec paths load neither libcurl nor OpenSSL (issue 7): get-credentials with a
+# static source and with a docker config.json, `records hash` and `decide` all hash credentials
+# (the built-in SHA-256) and must answer without the dynamic loader ever initialising libcurl,
+# libssl or libcrypto. Timing is measured by scripts/bench.sh, never asserted here.
+# Args: pullguard binary, source dir, scratch dir.
+set -euo pipefail
+bin=$1
+src=$2
+scratch=$3
+# shellcheck source=tests/e2e/lib.sh
+. "$src/tests/e2e/lib.sh"
+pg_init "$scratch"
+trap pg_cleanup EXIT
+S=$PG_DIR
+unset PULLGUARD_CONFIG
+
+pw=$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')
+(umask 077 && printf '%s\n' "$pw" >"$S/alice.pw")
+python3 - "$pw" "$S" <<'PY'
+import base64, json, os, sys
+pw, d = sys.argv[1], sys.argv[2]
+def write(name, text):
+    fd = os.open(os.path.join(d, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, text.encode())
+    os.close(fd)
+auth = base64.b64encode(("alice:" + pw).encode()).decode()
+write("docker-config.json", json.dumps({"auths": {"registry.example:5000": {"auth": auth}}}))
+for name, source in (("static", "static: {username: alice, passwordFile: %s/alice.pw}" % d),
+                     ("dockercfg", "dockerConfig: %s/docker-config.json" % d)):
+    write(name + ".yaml", "apiVersion: pullguard.io/v1alpha1\nkind: PullguardConfig\n"
+          "stateDir: %s/state\nregistries:\n  - match: [\"registry.example:5000\"]\n    %s\n"
+          % (d, source))
+write("req.json", json.dumps({"kind": "CredentialProviderRequest",
+                              "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
+                              "image": "registry.example:5000/team/app"}))
+secret = {"uid": "u1", "namespace": "team", "name": "pull",
+          "auth": {"username": "alice", "password": pw}}
+write("add.json", json.dumps({"image": "registry.example:5000/team/app:v1",
+                              "imageRef": "sha256:" + "ab" * 32, "secret": secret}))
+write("decide.json", json.dumps({"image": "registry.example:5000/team/app:v1",
+                                 "imageRef": "sha256:" + "ab" * 32, "imagePresent": True,
+                                 "podSecrets": [secret]}))
+write("hash.json", json.dumps({"username": "alice", "password": pw}))
+PY
+mkdir -p "$S/records"
+"$bin" records add --dir "$S/records" <"$S/add.json" >/dev/null || pg_fail "records add failed"
+
+# check NAME STDIN EXPECTED_STDOUT_PATTERN ARGS...: runs one exec under LD_DEBUG=libs.
+check() {
+  local name=$1 input=$2 want=$3
+  shift 3
+  LD_DEBUG=libs "$bin" "$@" <"$input" >"$S/$name.out" 2>"$S/$name.ld" || pg_fail "$name: exit $?"
+  grep -q -- "$want" "$S/$name.out" || pg_fail "$name: unexpected answer"
+  grep -q "calling init: .*libc.so" "$S/$name.ld" || pg_fail "$name: LD_DEBUG gave no trace to check"
+  if grep -E "(calling init|trying file=).*(libcurl|libssl|libcrypto)" "$S/$name.ld" >&2; then
+    pg_fail "$name loaded libcurl/OpenSSL on a path without network"
+  fi
+  pg_log "$name: answered, no libcurl/OpenSSL loaded"
+}
+check static "$S/req.json" '"username":"alice"' get-credentials --config="$S/static.yaml"
+check dockercfg "$S/req.json" '"username":"alice"' get-credentials --config="$S/dockercfg.yaml"
+check decide "$S/decide.json" '"use-local"' decide --dir "$S/records"
+check hash "$S/hash.json" '^[0-9a-f]\{64\}$' records hash
+if grep -rlF -- "$pw" "$S"/*.ld; then pg_fail "a password appears in the loader trace"; fi
+pg_log "exec path e2e: all passed"
