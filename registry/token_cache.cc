@@ -153,8 +153,29 @@ Result<CachedToken> TokenCache::GetOrFetch(const TokenCacheKey& key,
   // A token that is not valid long enough to be reused is not worth a file.
   if (lock && token->expires_at >= now() + options_.min_validity) {
     (void)env_.WriteFileAtomic(*path, EncodeCachedToken(*token), 0600);
+    // Only after a network fetch, whose cost dwarfs a directory scan: the cached path stays cheap.
+    (void)Prune(now());
   }
   return token;
+}
+
+Result<int> TokenCache::Prune(system_clock::time_point now) {
+  auto names = env_.ListDir(dir_);
+  if (!names.ok()) return names.error();
+  int removed = 0;
+  for (const std::string& name : *names) {
+    // <64 hex>.json only: lock files stay (unlinking one that a waiter holds would let two
+    // processes fetch at once), and foreign files are not ours to delete.
+    if (name.size() != 69 || name.compare(64, 5, ".json") != 0) continue;
+    std::string path = dir_ + "/" + name;
+    auto text = env_.ReadFile(path, kMaxTokenFileBytes);
+    if (!text.ok()) continue;
+    auto token = DecodeCachedToken(*text);
+    // Writes are atomic, so an undecodable file is corrupt, not half-written.
+    if (token.ok() && token->expires_at + options_.prune_after > now) continue;
+    if (env_.RemoveFile(path).ok()) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace pullguard::registry

@@ -43,6 +43,8 @@ struct TokenCacheOptions {
   // refusal (kUnauthorized) or a malformed answer.
   bool stale_if_error = false;
   std::chrono::seconds stale_min_validity{10};
+  // Token files expired for longer than this are deleted by Prune().
+  std::chrono::seconds prune_after{3600};
 };
 
 class TokenCache {
@@ -65,6 +67,10 @@ class TokenCache {
   Result<CachedToken> GetOrFetch(const TokenCacheKey& key,
                                  const std::function<std::chrono::system_clock::time_point()>& now,
                                  const Fetcher& fetch, bool* fetched = nullptr);
+
+  // Deletes token files expired for longer than prune_after, and corrupt ones; returns how many.
+  // GetOrFetch calls it after each fetch it stores, so the directory does not grow without bound.
+  Result<int> Prune(std::chrono::system_clock::time_point now);
 
   // "<dir>/<sha256 of the key>.json"
   Result<std::string> PathFor(const TokenCacheKey& key) const;

@@ -96,6 +96,39 @@ TEST_CASE("token cache: expiry and the minimum validity", "[token_cache]") {
   CHECK_FALSE(cache.Get(Key(), kNow + seconds(200)).has_value());
 }
 
+TEST_CASE("token cache: Prune deletes long-expired and corrupt tokens, nothing else",
+          "[token_cache]") {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/tokens";
+  TokenCache cache(DefaultEnv(), dir);
+  REQUIRE(cache.Put(Key("old"), Token("t1", kNow - seconds(7200))).ok());
+  REQUIRE(cache.Put(Key("recent"), Token("t2", kNow - seconds(60))).ok());
+  REQUIRE(cache.Put(Key("live"), Token("t3", kNow + seconds(300))).ok());
+  std::string corrupt = dir + "/" + std::string(64, 'c') + ".json";
+  std::ofstream(corrupt) << "{not json";
+  std::ofstream(dir + "/" + std::string(64, 'c') + ".json.lock") << "";
+  std::ofstream(dir + "/README") << "not ours";
+
+  auto removed = cache.Prune(kNow);
+  REQUIRE(removed.ok());
+  CHECK(*removed == 2);
+  auto exists = [](const std::string& p) { return access(p.c_str(), F_OK) == 0; };
+  CHECK_FALSE(exists(*cache.PathFor(Key("old"))));
+  CHECK_FALSE(exists(corrupt));
+  CHECK(exists(*cache.PathFor(Key("recent"))));  // within the grace period: kept
+  CHECK(cache.Get(Key("live"), kNow).has_value());
+  CHECK(exists(dir + "/" + std::string(64, 'c') + ".json.lock"));
+  CHECK(exists(dir + "/README"));
+
+  // A stored fetch prunes on the way.
+  REQUIRE(cache.Put(Key("old"), Token("t1", kNow - seconds(7200))).ok());
+  auto fresh = cache.GetOrFetch(
+      Key("new"), [] { return kNow; },
+      []() -> Result<CachedToken> { return Token("t4", kNow + seconds(300)); });
+  REQUIRE(fresh.ok());
+  CHECK_FALSE(exists(*cache.PathFor(Key("old"))));
+}
+
 TEST_CASE("token cache: GetOrFetch fetches once, then serves the file", "[token_cache]") {
   TempDir tmp;
   TokenCache cache(DefaultEnv(), tmp.path() + "/tokens");
