@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "plugin/exchange_context.h"
+#include "plugin/exchange_source.h"
 #include "plugin/metrics.h"
 #include "plugin/source.h"
 #include "registry/token_flow.h"
@@ -13,30 +14,17 @@
 namespace pullguard {
 namespace {
 
-class FederatedTokenSource : public Source {
+class FederatedTokenSource : public ExchangeSource {
  public:
   FederatedTokenSource(FederatedTokenSourceSpec spec, std::vector<std::string> patterns)
-      : spec_(std::move(spec)), patterns_(std::move(patterns)) {}
+      : ExchangeSource(std::move(patterns)), spec_(std::move(spec)) {}
 
   std::string_view kind() const override { return "federatedToken"; }
 
-  Status Check(Env&) const override { return Status::Ok(); }
-
-  Result<std::vector<KeyedCredential>> Lookup(const CredentialQuery& q, Env& env) const override {
-    auto a = Answer(q, env);
-    if (!a.ok()) return a.error();
-    return std::move(a->auth);
-  }
-
-  Result<SourceAnswer> Answer(const CredentialQuery& q, Env& env) const override {
+ protected:
+  Result<SourceAnswer> Exchange(const CredentialQuery&, const std::vector<std::string>& patterns,
+                                const ExchangeContext& ctx, Env& env) const override {
     SourceAnswer out;
-    auto patterns = MatchingPatterns(patterns_, q);
-    if (!patterns.ok()) return patterns.error();
-    if (patterns->empty()) return out;
-    if (q.exchange == nullptr) {
-      return MakeError(ErrorKind::kInternal, "federatedToken: no exchange context (internal)");
-    }
-    const ExchangeContext& ctx = *q.exchange;
     if (ctx.service_account_token.empty()) {
       return MakeError(ErrorKind::kInvalidArgument,
                        "federatedToken: the request carries no serviceAccountToken (kubelet "
@@ -52,7 +40,7 @@ class FederatedTokenSource : public Source {
         key, ctx.now, [&] { return Fetch(ctx); }, &fetched);
     if (!token.ok()) return token.error();
     NoteTokenLookup(fetched);
-    for (const std::string& p : *patterns) {
+    for (const std::string& p : patterns) {
       out.auth.push_back(KeyedCredential{p, Credential{spec_.robot, token->token}});
     }
     out.issued_at = token->issued_at;
@@ -101,7 +89,6 @@ class FederatedTokenSource : public Source {
   }
 
   FederatedTokenSourceSpec spec_;
-  std::vector<std::string> patterns_;
 };
 
 }  // namespace

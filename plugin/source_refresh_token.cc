@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "plugin/exchange_context.h"
+#include "plugin/exchange_source.h"
 #include "plugin/metrics.h"
 #include "plugin/source.h"
 #include "registry/authorize.h"
@@ -18,10 +19,10 @@ using std::chrono::system_clock;
 constexpr const char* kRefreshUsername = "00000000-0000-0000-0000-000000000000";
 constexpr std::size_t kMaxPasswordFileBytes = 64 * 1024;
 
-class RefreshTokenSource : public Source {
+class RefreshTokenSource : public ExchangeSource {
  public:
   explicit RefreshTokenSource(RefreshTokenSourceSpec spec, std::vector<std::string> patterns)
-      : spec_(std::move(spec)), patterns_(std::move(patterns)) {}
+      : ExchangeSource(std::move(patterns)), spec_(std::move(spec)) {}
 
   std::string_view kind() const override { return "refreshToken"; }
 
@@ -31,21 +32,11 @@ class RefreshTokenSource : public Source {
     return Status::Ok();
   }
 
-  Result<std::vector<KeyedCredential>> Lookup(const CredentialQuery& q, Env& env) const override {
-    auto a = Answer(q, env);
-    if (!a.ok()) return a.error();
-    return std::move(a->auth);
-  }
-
-  Result<SourceAnswer> Answer(const CredentialQuery& q, Env& env) const override {
+ protected:
+  Result<SourceAnswer> Exchange(const CredentialQuery& q,
+                                const std::vector<std::string>& /*patterns*/,
+                                const ExchangeContext& ctx, Env& env) const override {
     SourceAnswer out;
-    auto patterns = MatchingPatterns(patterns_, q);
-    if (!patterns.ok()) return patterns.error();
-    if (patterns->empty()) return out;
-    if (q.exchange == nullptr) {
-      return MakeError(ErrorKind::kInternal, "refreshToken: no exchange context (internal)");
-    }
-    const ExchangeContext& ctx = *q.exchange;
     auto pw = Password(env);
     if (!pw.ok()) return pw.error();
     // A refresh token belongs to one registry: it is handed out for the image's registry only,
@@ -132,7 +123,6 @@ class RefreshTokenSource : public Source {
   }
 
   RefreshTokenSourceSpec spec_;
-  std::vector<std::string> patterns_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "plugin/exchange_context.h"
+#include "plugin/exchange_source.h"
 #include "plugin/metrics.h"
 #include "plugin/source.h"
 #include "registry/token_flow.h"
@@ -17,30 +18,17 @@ using std::chrono::system_clock;
 constexpr const char* kGrantType = "urn:ietf:params:oauth:grant-type:token-exchange";
 constexpr const char* kJwtTokenType = "urn:ietf:params:oauth:token-type:jwt";
 
-class TokenExchangeSource : public Source {
+class TokenExchangeSource : public ExchangeSource {
  public:
   TokenExchangeSource(TokenExchangeSourceSpec spec, std::vector<std::string> patterns)
-      : spec_(std::move(spec)), patterns_(std::move(patterns)) {}
+      : ExchangeSource(std::move(patterns)), spec_(std::move(spec)) {}
 
   std::string_view kind() const override { return "tokenExchange"; }
 
-  Status Check(Env&) const override { return Status::Ok(); }
-
-  Result<std::vector<KeyedCredential>> Lookup(const CredentialQuery& q, Env& env) const override {
-    auto a = Answer(q, env);
-    if (!a.ok()) return a.error();
-    return std::move(a->auth);
-  }
-
-  Result<SourceAnswer> Answer(const CredentialQuery& q, Env& env) const override {
+ protected:
+  Result<SourceAnswer> Exchange(const CredentialQuery&, const std::vector<std::string>& patterns,
+                                const ExchangeContext& ctx, Env& env) const override {
     SourceAnswer out;
-    auto patterns = MatchingPatterns(patterns_, q);
-    if (!patterns.ok()) return patterns.error();
-    if (patterns->empty()) return out;
-    if (q.exchange == nullptr) {
-      return MakeError(ErrorKind::kInternal, "tokenExchange: no exchange context (internal)");
-    }
-    const ExchangeContext& ctx = *q.exchange;
     if (ctx.service_account_token.empty()) {
       if (!spec_.require_service_account_token) return out;  // later entries answer
       return MakeError(ErrorKind::kInvalidArgument,
@@ -50,7 +38,7 @@ class TokenExchangeSource : public Source {
     }
     auto token = Exchange(ctx, env);
     if (!token.ok()) return token.error();
-    for (const std::string& p : *patterns) {
+    for (const std::string& p : patterns) {
       out.auth.push_back(KeyedCredential{p, Credential{spec_.username, token->token}});
     }
     out.issued_at = token->issued_at;
@@ -122,7 +110,6 @@ class TokenExchangeSource : public Source {
   }
 
   TokenExchangeSourceSpec spec_;
-  std::vector<std::string> patterns_;
 };
 
 }  // namespace
