@@ -61,22 +61,39 @@ std::vector<std::size_t> OrderByFile(const Listing<T>& l) {
   return idx;
 }
 
-int RunLs(const std::vector<std::string>& args, Io& io) {
+struct StoreListing {
+  Listing<ImagePullIntent> intents;
+  Listing<ImagePulledRecord> records;
+};
+
+// ls and audit: `--dir DIR` only; the directory must exist; every intent and record listed.
+Result<StoreListing> ListStore(const std::vector<std::string>& args, Io& io,
+                               const std::string& cmd) {
   auto a = ParseOptions(args, {"dir"});
-  if (!a.ok()) return Fail(io, a.error().message);
-  if (!a->positional.empty()) return Fail(io, "ls takes no positional arguments");
+  if (!a.ok()) return a.error();
+  if (!a->positional.empty()) {
+    return MakeError(ErrorKind::kInvalidArgument, cmd + " takes no positional arguments");
+  }
   auto dir = DirOption(*a);
-  if (!dir.ok()) return Fail(io, dir.error().message);
+  if (!dir.ok()) return dir.error();
   FileRecordStore store(io.env, *dir);
-  if (auto st = store.CheckExists(); !st.ok()) return Fail(io, st.error().message);
+  PG_TRY(store.CheckExists());
   auto intents = store.ListIntents();
-  if (!intents.ok()) return Fail(io, intents.error().message);
+  if (!intents.ok()) return intents.error();
   auto records = store.ListRecords();
-  if (!records.ok()) return Fail(io, records.error().message);
-  for (auto i : OrderByFile(*intents)) io.out << EncodePullIntent(intents->items[i]);
-  for (auto i : OrderByFile(*records)) io.out << EncodePulledRecord(records->items[i]);
-  for (const auto& p : intents->problems) PrintProblem(io, p);
-  for (const auto& p : records->problems) PrintProblem(io, p);
+  if (!records.ok()) return records.error();
+  return StoreListing{std::move(*intents), std::move(*records)};
+}
+
+int RunLs(const std::vector<std::string>& args, Io& io) {
+  auto listed = ListStore(args, io, "ls");
+  if (!listed.ok()) return Fail(io, listed.error().message);
+  const auto& intents = listed->intents;
+  const auto& records = listed->records;
+  for (auto i : OrderByFile(intents)) io.out << EncodePullIntent(intents.items[i]);
+  for (auto i : OrderByFile(records)) io.out << EncodePulledRecord(records.items[i]);
+  for (const auto& p : intents.problems) PrintProblem(io, p);
+  for (const auto& p : records.problems) PrintProblem(io, p);
   return 0;
 }
 
@@ -121,17 +138,10 @@ std::string Coord(const std::string& ns, const std::string& name, const std::str
 }
 
 int RunAudit(const std::vector<std::string>& args, Io& io) {
-  auto a = ParseOptions(args, {"dir"});
-  if (!a.ok()) return Fail(io, a.error().message);
-  if (!a->positional.empty()) return Fail(io, "audit takes no positional arguments");
-  auto dir = DirOption(*a);
-  if (!dir.ok()) return Fail(io, dir.error().message);
-  FileRecordStore store(io.env, *dir);
-  if (auto st = store.CheckExists(); !st.ok()) return Fail(io, st.error().message);
-  auto intents = store.ListIntents();
-  if (!intents.ok()) return Fail(io, intents.error().message);
-  auto records = store.ListRecords();
-  if (!records.ok()) return Fail(io, records.error().message);
+  auto listed = ListStore(args, io, "audit");
+  if (!listed.ok()) return Fail(io, listed.error().message);
+  auto* intents = &listed->intents;
+  auto* records = &listed->records;
   for (auto i : OrderByFile(*records)) {
     const auto& r = records->items[i];
     if (RecordFileName(r.image_ref) != records->files[i]) {
