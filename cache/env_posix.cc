@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <mutex>
 #include <random>
 
 #include "matcher/env.h"
@@ -47,15 +48,23 @@ class PosixLock : public FileLock {
 void OnAlarm(int) {}
 
 // SIGALRM every 10 ms, delivered to the calling thread only, with a handler installed without
-// SA_RESTART so a blocking flock returns EINTR. Restores the previous handler when done.
+// SA_RESTART so a blocking flock returns EINTR. The handler is process-wide: threads waiting at
+// once share it, and the last one to finish restores the previous handler (restoring it per
+// thread let one thread's timer signal meet the default action, which ends the process: found by
+// the ThreadSanitizer run of tests/registry/token_cache_threads_test.cc).
 class AlarmTimer {
  public:
   AlarmTimer() {
-    struct sigaction sa {};
-    sa.sa_handler = OnAlarm;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;
-    sigaction(SIGALRM, &sa, &old_);
+    {
+      std::lock_guard<std::mutex> lock(Mu());
+      if (Active()++ == 0) {
+        struct sigaction sa {};
+        sa.sa_handler = OnAlarm;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0;
+        sigaction(SIGALRM, &sa, &Saved());
+      }
+    }
     struct sigevent sev {};
     sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = SIGALRM;
@@ -70,13 +79,25 @@ class AlarmTimer {
   }
   ~AlarmTimer() {
     if (armed_) timer_delete(timer_);
-    sigaction(SIGALRM, &old_, nullptr);
+    std::lock_guard<std::mutex> lock(Mu());
+    if (--Active() == 0) sigaction(SIGALRM, &Saved(), nullptr);
   }
   AlarmTimer(const AlarmTimer&) = delete;
   AlarmTimer& operator=(const AlarmTimer&) = delete;
 
  private:
-  struct sigaction old_ {};
+  static std::mutex& Mu() {
+    static std::mutex mu;
+    return mu;
+  }
+  static int& Active() {
+    static int active = 0;
+    return active;
+  }
+  static struct sigaction& Saved() {
+    static struct sigaction saved {};
+    return saved;
+  }
   timer_t timer_{};
   bool armed_ = false;
 };
