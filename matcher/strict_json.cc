@@ -55,6 +55,10 @@ class StrictSax : public nlohmann::json_sax<json> {
     }
     // what(): "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error
     // while parsing value - invalid literal; last read: '<input bytes>'". Keep the middle part.
+    if (ex.id == 406) {  // "number overflow parsing '<the number>'": keep the input out
+      error = "not valid JSON at byte " + std::to_string(position) + ": a number is out of range";
+      return false;
+    }
     std::string m = ex.what();
     auto colon = m.find(": ");
     if (colon != std::string::npos) m = m.substr(colon + 2);
