@@ -165,25 +165,7 @@ class Decoder {
     }
     UnknownKeys(s, where, {"username", "password", "passwordFile"});
     if (auto u = String(s, where, "username", true)) out.username = *u;
-    bool has_pw = s.contains("password") && !s["password"].is_null();
-    bool has_file = s.contains("passwordFile") && !s["passwordFile"].is_null();
-    if (has_pw && has_file) {
-      Problem(where, "has both password and passwordFile; keep one");
-    } else if (!has_pw && !has_file) {
-      Problem(where, "needs password or passwordFile");
-    } else if (has_pw) {
-      const json& p = s["password"];
-      if (!p.is_string()) {
-        Problem(where + ".password", "must be a string, not " + std::string(JsonTypeName(p)));
-      } else if (p.get_ref<const std::string&>().empty()) {
-        Problem(where + ".password", "is empty");
-      } else {
-        out.password = Secret(p.get<std::string>());
-      }
-    } else if (auto f = String(s, where, "passwordFile", true)) {
-      Absolute(*f, where + ".passwordFile");
-      out.password_file = *f;
-    }
+    DecodePassword(s, where, "", out.password, out.password_file, problems);
     return out;
   }
 

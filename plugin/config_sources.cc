@@ -103,27 +103,8 @@ class SubDecoder {
     }
     Known(s, where, {"username", "password", "passwordFile", "realm", "service", "lifetime"});
     out.login.username = String(s, where, "username", true);
-    bool has_pw = s.contains("password") && !s["password"].is_null();
-    bool has_file = s.contains("passwordFile") && !s["passwordFile"].is_null();
-    if (has_pw && has_file) {
-      Problem(where, "has both password and passwordFile; keep one");
-    } else if (!has_pw && !has_file) {
-      Problem(where, "needs password or passwordFile (the node credential that logs in)");
-    } else if (has_pw) {
-      const json& p = s["password"];
-      if (!p.is_string()) {
-        Problem(where + ".password", "must be a string, not " + std::string(JsonTypeName(p)));
-      } else if (p.get_ref<const std::string&>().empty()) {
-        Problem(where + ".password", "is empty");
-      } else {
-        out.login.password = Secret(p.get<std::string>());
-      }
-    } else {
-      out.login.password_file = String(s, where, "passwordFile", true);
-      if (!out.login.password_file.empty() && out.login.password_file[0] != '/') {
-        Problem(where + ".passwordFile", "must be an absolute path");
-      }
-    }
+    DecodePassword(s, where, " (the node credential that logs in)", out.login.password,
+                   out.login.password_file, problems_);
     if (s.contains("realm")) out.realm = Endpoint(s, where, "realm");
     out.service = String(s, where, "service", false);
     if (std::string l = String(s, where, "lifetime", false); !l.empty()) {
@@ -156,6 +137,33 @@ class SubDecoder {
 };
 
 }  // namespace
+
+void DecodePassword(const json& s, const std::string& where, const std::string& hint,
+                    std::optional<Secret>& password, std::string& password_file,
+                    std::vector<std::string>& problems) {
+  SubDecoder d(problems);
+  bool has_pw = s.contains("password") && !s["password"].is_null();
+  bool has_file = s.contains("passwordFile") && !s["passwordFile"].is_null();
+  if (has_pw && has_file) {
+    d.Problem(where, "has both password and passwordFile; keep one");
+  } else if (!has_pw && !has_file) {
+    d.Problem(where, "needs password or passwordFile" + hint);
+  } else if (has_pw) {
+    const json& p = s["password"];
+    if (!p.is_string()) {
+      d.Problem(where + ".password", "must be a string, not " + std::string(JsonTypeName(p)));
+    } else if (p.get_ref<const std::string&>().empty()) {
+      d.Problem(where + ".password", "is empty");
+    } else {
+      password = Secret(p.get<std::string>());
+    }
+  } else {
+    password_file = d.String(s, where, "passwordFile", true);
+    if (!password_file.empty() && password_file[0] != '/') {
+      d.Problem(where + ".passwordFile", "must be an absolute path");
+    }
+  }
+}
 
 int DecodeExchangeSources(const json& e, const std::string& where, bool source_taken,
                           RegistryEntry& out, std::vector<std::string>& problems) {

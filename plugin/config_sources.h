@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,12 @@ namespace pullguard {
 // were present, so the caller can count sources.
 int DecodeExchangeSources(const nlohmann::json& e, const std::string& where, bool source_taken,
                           RegistryEntry& out, std::vector<std::string>& problems);
+
+// `password` (inline) or `passwordFile` (an absolute path) in `s`, exactly one: the rule the
+// static and refreshToken logins share. `hint` follows "needs password or passwordFile".
+void DecodePassword(const nlohmann::json& s, const std::string& where, const std::string& hint,
+                    std::optional<Secret>& password, std::string& password_file,
+                    std::vector<std::string>& problems);
 
 // Whether any source of the config holds an inline password (the config file must then be
 // private).
