@@ -188,6 +188,11 @@ bool QuotedThenCommaInBlock(std::string_view t) {
       prev = '\n';
       continue;
     }
+    // '-' and '?' are indicators only before a blank ("- x"); "a -'b" is one plain scalar.
+    if ((c == '-' || c == '?') && i + 1 < n && !IsBlank(t[i + 1]) && t[i + 1] != '\n') {
+      prev = 'a';
+      continue;
+    }
     if (c == '#' && (i == 0 || IsBlank(t[i - 1]) || t[i - 1] == '\n')) {
       while (i < n && t[i] != '\n') ++i;
       prev = '\n';
@@ -213,7 +218,11 @@ bool QuotedThenCommaInBlock(std::string_view t) {
           }
         }
       }
-      if (j >= n) return false;
+      if (j >= n) {
+        // Unterminated: not a quoted scalar after all (yaml-cpp will say so); keep scanning.
+        prev = 'a';
+        continue;
+      }
       std::size_t k = j + 1;
       while (k < n) {
         if (IsBlank(t[k]) || t[k] == '\n') {

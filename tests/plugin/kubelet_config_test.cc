@@ -613,6 +613,8 @@ TEST_CASE("strict decoding: duplicate keys, unknown fields everywhere, bad docum
       {"\"a\",b\n", "a quoted scalar is followed by ','"},
       {"# c\n--- &x 'a' #c\n\n,\n", "a quoted scalar is followed by ','"},
       {"# c\n  plain\n# c\n  \"k\",d\n", "a quoted scalar is followed by ','"},
+      // Found by kubelet_config_fuzz in CI: an unterminated quote inside a plain scalar hid it.
+      {"# x\n  belet -'-image\n# y\n  \"kiderConfing\",d\n", "a quoted scalar is followed by ','"},
       {"{\"kind\": \"CredentialProviderConfig\",", "cfg.yaml: the file is not valid JSON"},
       {V("v1", "  []\n") + "---\nkind: Other\n", "holds more than one YAML document"},
       {V("v1", "  []\n") + "metadata: {name: x}\n",
