@@ -180,7 +180,11 @@ bool QuotedThenCommaInBlock(std::string_view t) {
     if (IsBlank(c)) continue;
     if ((c == '&' || c == '!') && at_start) {
       // An anchor or a tag: the node itself starts after it.
-      while (i + 1 < n && !IsBlank(t[i + 1]) && t[i + 1] != '\n') ++i;
+      // Its name ends at a blank or a flow indicator ("&a,b" is an anchor, then ',').
+      while (i + 1 < n && !IsBlank(t[i + 1]) && t[i + 1] != '\n' &&
+             std::string_view(",[]{}").find(t[i + 1]) == std::string_view::npos) {
+        ++i;
+      }
       prev = ' ';
       continue;
     }
@@ -375,10 +379,11 @@ struct Converter {
 
 Result<std::vector<YAML::Node>> LoadYamlDocuments(std::string_view text, std::string_view what) {
   if (QuotedThenCommaInBlock(text)) {
-    return MakeError(
-        ErrorKind::kInvalidArgument,
-        std::string(what) +
-            " is not valid YAML: a quoted scalar is followed by ',' outside [ ] or { }");
+    return MakeError(ErrorKind::kInvalidArgument,
+                     std::string(what) +
+                         " is not valid YAML: ',' outside [ ] or { } after a quoted scalar or "
+                         "where a value should "
+                         "start");
   }
   try {
     return YAML::LoadAll(std::string(text));

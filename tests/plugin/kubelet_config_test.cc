@@ -610,11 +610,13 @@ TEST_CASE("strict decoding: duplicate keys, unknown fields everywhere, bad docum
       {"- a\n- b\n", "cfg.yaml: the document is an array, not a CredentialProviderConfig object"},
       {"providers: [\n", "cfg.yaml: the file is not valid YAML at line"},
       // Found by kubelet_config_fuzz: yaml-cpp 0.7 loops forever on these.
-      {"\"a\",b\n", "a quoted scalar is followed by ','"},
-      {"# c\n--- &x 'a' #c\n\n,\n", "a quoted scalar is followed by ','"},
-      {"# c\n  plain\n# c\n  \"k\",d\n", "a quoted scalar is followed by ','"},
+      {"\"a\",b\n", "',' outside [ ] or { }"},
+      {"# c\n--- &x 'a' #c\n\n,\n", "',' outside [ ] or { }"},
+      {"# c\n  plain\n# c\n  \"k\",d\n", "',' outside [ ] or { }"},
       // Found by kubelet_config_fuzz in CI: an unterminated quote inside a plain scalar hid it.
-      {"# x\n  belet -'-image\n# y\n  \"kiderConfing\",d\n", "a quoted scalar is followed by ','"},
+      {"# x\n  belet -'-image\n# y\n  \"kiderConfing\",d\n", "',' outside [ ] or { }"},
+      // pullguard_config_fuzz: an anchor name ends at a flow indicator; ',' then starts a node.
+      {"&&&&cache,\n", "',' outside [ ] or { }"},
       {"{\"kind\": \"CredentialProviderConfig\",", "cfg.yaml: the file is not valid JSON"},
       {V("v1", "  []\n") + "---\nkind: Other\n", "holds more than one YAML document"},
       {V("v1", "  []\n") + "metadata: {name: x}\n",
