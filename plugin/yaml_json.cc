@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "matcher/strict_json.h"
+#include "matcher/utf8.h"
 #include "plugin/protocol.h"
 
 namespace pullguard {
@@ -175,8 +176,11 @@ bool QuotedThenCommaInBlock(std::string_view t) {
   char prev = '\n';  // last non-blank character seen outside quotes
   for (std::size_t i = 0; i < n; ++i) {
     char c = t[i];
+    // Where a node may start: after an indicator, and after a quoted scalar or a flow collection
+    // ended (yaml-cpp reads a ',' there as a flow entry even in block context, and loops).
     bool at_start = prev == '\n' || prev == ':' || prev == '-' || prev == '?' || prev == ',' ||
-                    prev == '[' || prev == '{' || prev == ' ';
+                    prev == '[' || prev == '{' || prev == ' ' || prev == '"' ||
+                    (flow == 0 && (prev == ']' || prev == '}'));
     if (IsBlank(c)) continue;
     if ((c == '&' || c == '!') && at_start) {
       // An anchor or a tag: the node itself starts after it.
@@ -378,6 +382,21 @@ struct Converter {
 }  // namespace
 
 Result<std::vector<YAML::Node>> LoadYamlDocuments(std::string_view text, std::string_view what) {
+  // go-yaml (kubelet) refuses both; yaml-cpp passes them on, and its known hangs (below) were all
+  // found through inputs carrying them, so they are refused before it runs.
+  if (auto bad = FirstInvalidUtf8(text)) {
+    return MakeError(ErrorKind::kInvalidArgument, std::string(what) +
+                                                      " is not UTF-8 (ill-formed byte at offset " +
+                                                      std::to_string(*bad) + ")");
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+      return MakeError(ErrorKind::kInvalidArgument,
+                       std::string(what) + " is not valid YAML: control character at offset " +
+                           std::to_string(i) + " (not allowed in YAML)");
+    }
+  }
   if (QuotedThenCommaInBlock(text)) {
     return MakeError(ErrorKind::kInvalidArgument,
                      std::string(what) +

@@ -617,6 +617,9 @@ TEST_CASE("strict decoding: duplicate keys, unknown fields everywhere, bad docum
       {"# x\n  belet -'-image\n# y\n  \"kiderConfing\",d\n", "',' outside [ ] or { }"},
       // pullguard_config_fuzz: an anchor name ends at a flow indicator; ',' then starts a node.
       {"&&&&cache,\n", "',' outside [ ] or { }"},
+      {"\"a\"   \"b\" ,\n", "',' outside [ ] or { }"},
+      {"[a] ,b\n", "',' outside [ ] or { }"},
+      {std::string("a: b\x01\n"), "control character at offset 4"},
       {"{\"kind\": \"CredentialProviderConfig\",", "cfg.yaml: the file is not valid JSON"},
       {V("v1", "  []\n") + "---\nkind: Other\n", "holds more than one YAML document"},
       {V("v1", "  []\n") + "metadata: {name: x}\n",
