@@ -19,7 +19,7 @@ conc=${BENCH_CONCURRENCY:-64}
 net_runs=$(((runs + 3) / 4))
 say() { printf 'bench: %s\n' "$*" >&2; }
 
-"$root/scripts/bootstrap.sh"
+"$root/scripts/bootstrap.sh" --bench
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   say "building Release into $build"
   # -O3 makes GCC 12 report false -Wrestrict positives inside libstdc++'s string code (GCC bug

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what pullguard needs to build and test, from Debian's packages. Idempotent; silent when
-# everything is already present.
+# Installs what pullguard needs to build and test (and with --bench, to benchmark), from Debian's
+# packages. Idempotent; silent when everything is already present.
 set -euo pipefail
 
 packages=(
@@ -10,13 +10,14 @@ packages=(
   libbenchmark-dev
   # test-time: a real registry, an image mover, htpasswd, a real runtime, openssl for test keys
   docker-registry skopeo apache2-utils containerd openssl curl python3 procps
-  # benchmarks: exec wall time of the binary (start-up cost of linked libraries)
-  hyperfine
-  # scripts/bench.sh: the Go baseline plugin, plots, loader/instruction profiles
-  golang-go gnuplot-nox ltrace strace valgrind
   # packaging: cpack's dpkg-shlibdeps, man -l for the generated man page, YAML for the examples test
   dpkg-dev man-db python3-yaml
 )
+# `--bench` (scripts/bench.sh): the Go baseline plugin, plots, exec timing, loader/instruction
+# profiles. Not needed to build or test, so a CI machine does not download them.
+if [ "${1:-}" = --bench ]; then
+  packages+=(golang-go gnuplot-nox hyperfine ltrace strace valgrind)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
