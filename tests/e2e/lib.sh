@@ -83,13 +83,10 @@ pg_wait_http() {
   return 1
 }
 
-pg_start_registry() {
-  local user=$1 pass=$2 dir=$PG_DIR/registry port
-  mkdir -p "$dir/data"
-  htpasswd -Bbn "$user" "$pass" >"$dir/htpasswd" 2>/dev/null || pg_fail "htpasswd failed"
-  chmod 600 "$dir/htpasswd"
-  port=$(pg_free_port)
-  cat >"$dir/config.yml" <<YAML
+# pg_registry_config_head DIR PORT: the part of a docker-registry config both auth modes share.
+pg_registry_config_head() {
+  local dir=$1 port=$2
+  cat <<YAML
 version: 0.1
 log:
   level: error
@@ -103,16 +100,32 @@ storage:
 http:
   addr: 127.0.0.1:$port
   secret: $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+YAML
+}
+
+# pg_serve_registry DIR: docker-registry on DIR/config.yml in the background ($! is its pid).
+# REGISTRY_* variables override the config file (REGISTRY_AUTH_FILE, meant for skopeo, breaks it):
+# start the registry without any.
+pg_serve_registry() {
+  local dir=$1 unset_args=() v
+  for v in $(compgen -e | grep '^REGISTRY_' || true); do unset_args+=(-u "$v"); done
+  env "${unset_args[@]}" docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+}
+
+pg_start_registry() {
+  local user=$1 pass=$2 dir=$PG_DIR/registry port
+  mkdir -p "$dir/data"
+  htpasswd -Bbn "$user" "$pass" >"$dir/htpasswd" 2>/dev/null || pg_fail "htpasswd failed"
+  chmod 600 "$dir/htpasswd"
+  port=$(pg_free_port)
+  pg_registry_config_head "$dir" "$port" >"$dir/config.yml"
+  cat >>"$dir/config.yml" <<YAML
 auth:
   htpasswd:
     realm: pullguard-test
     path: $dir/htpasswd
 YAML
-  # REGISTRY_* variables override the config file (REGISTRY_AUTH_FILE, meant for skopeo, breaks
-  # it): start the registry without any.
-  local unset_args=() v
-  for v in $(compgen -e | grep '^REGISTRY_' || true); do unset_args+=(-u "$v"); done
-  env "${unset_args[@]}" docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  pg_serve_registry "$dir"
   PG_REGISTRY_PID=$!
   PG_PIDS+=("$PG_REGISTRY_PID")
   PG_REGISTRY=127.0.0.1:$port
@@ -254,20 +267,8 @@ PY
   }
   PG_TOKEN_URL=http://127.0.0.1:$tport
   port=$(pg_free_port)
-  cat >"$dir/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $dir/data
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$port
-  secret: $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  pg_registry_config_head "$dir" "$port" >"$dir/config.yml"
+  cat >>"$dir/config.yml" <<YAML
 auth:
   token:
     realm: $PG_TOKEN_URL/token
@@ -275,11 +276,7 @@ auth:
     issuer: pullguard-test-issuer
     rootcertbundle: $dir/cert.pem
 YAML
-  # REGISTRY_* variables override the config file (REGISTRY_AUTH_FILE, meant for skopeo, breaks
-  # it): start the registry without any.
-  local unset_args=() v
-  for v in $(compgen -e | grep '^REGISTRY_' || true); do unset_args+=(-u "$v"); done
-  env "${unset_args[@]}" docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  pg_serve_registry "$dir"
   PG_PIDS+=("$!")
   PG_TOKEN_REGISTRY=127.0.0.1:$port
   pg_wait_http "http://$PG_TOKEN_REGISTRY/v2/" 401 || {
