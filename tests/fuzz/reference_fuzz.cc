@@ -37,6 +37,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view first = std::string_view(fam_text).substr(0, fam_text.find('/'));
     bool ambiguous = k8s->domain == "docker.io" && fam_text.find('/') != std::string::npos &&
                      first.find_first_of(".:") != std::string_view::npos;
+    // Also upstream's: "docker.io/library/<64 hex>:tag" parses, but its familiar name is 64 hex
+    // alone, which ParseNormalizedNamed refuses as an image ID.
+    ambiguous = ambiguous || (fam_text.size() == 64 &&
+                              fam_text.find_first_not_of("0123456789abcdef") == std::string::npos);
     if (!ambiguous) {
       auto fam = pullguard::ParseNormalizedReference(fam_text);
       Check(fam.ok() && fam->Name() == k8s->Name());
