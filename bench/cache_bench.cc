@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 
+#include "base/env_posix.h"
 #include "cache/pull_manager.h"
 #include "cache/record_codec.h"
 #include "cache/record_index.h"

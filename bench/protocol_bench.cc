@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "plugin/protocol.h"
+#include "plugin/kubelet/protocol.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // What lazy loading saves, against a baseline in the same run: each sample forks a child that exits
 // at once (baseline), or first loads libcurl (what linking it would cost every exec), or hashes
-// once with the built-in SHA-256 (matcher/sha256.h; formerly libcrypto, +27 ms). Prints the median
+// once with the built-in SHA-256 (base/sha256.h; formerly libcrypto, +27 ms). Prints the median
 // wall time per child and the difference.
 #include <sys/wait.h>
 #include <unistd.h>

@@ -3,9 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cache/go_json.h"
-#include "matcher/sha256.h"
-#include "matcher/strict_json.h"
+#include "base/go_json.h"
+#include "base/sha256.h"
+#include "base/strict_json.h"
 
 namespace pullguard {
 namespace {

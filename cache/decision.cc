@@ -2,7 +2,7 @@
 // fails under Never), a present image asks the pull manager.
 #include "cache/decision.h"
 
-#include "cache/rfc3339.h"
+#include "base/rfc3339.h"
 #include "matcher/reference.h"
 
 namespace pullguard {

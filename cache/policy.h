@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "matcher/allowlist.h"
-#include "matcher/result.h"
 
 namespace pullguard {
 

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <set>
 
+#include "base/rfc3339.h"
 #include "cache/merge.h"
-#include "cache/rfc3339.h"
 #include "matcher/reference.h"
 
 namespace pullguard {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "base/env.h"
+#include "base/result.h"
 #include "cache/records.h"
-#include "matcher/env.h"
-#include "matcher/result.h"
 
 namespace pullguard {
 

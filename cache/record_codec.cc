@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cache/go_json.h"
-#include "cache/rfc3339.h"
-#include "matcher/strict_json.h"
+#include "base/go_json.h"
+#include "base/rfc3339.h"
+#include "base/strict_json.h"
 
 namespace pullguard {
 namespace {

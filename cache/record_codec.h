@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
 #include "cache/records.h"
-#include "matcher/result.h"
 
 namespace pullguard {
 

@@ -1,7 +1,7 @@
 // File naming shared by the store, the index and the audit tools.
 #include "cache/records.h"
 
-#include "matcher/sha256.h"
+#include "base/sha256.h"
 
 namespace pullguard {
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "matcher/quote.h"
+#include "base/quote.h"
 #include "matcher/reference.h"
 
 namespace pullguard {

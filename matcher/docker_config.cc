@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "matcher/base64.h"
-#include "matcher/strict_json.h"
+#include "base/base64.h"
+#include "base/strict_json.h"
 
 namespace pullguard {
 namespace {

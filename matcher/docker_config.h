@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "matcher/keyring.h"
-#include "matcher/result.h"
 
 namespace pullguard {
 

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "matcher/result.h"
+#include "base/result.h"
 
 namespace pullguard {
 

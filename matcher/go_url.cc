@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "matcher/quote.h"
+#include "base/quote.h"
 
 namespace pullguard {
 namespace {

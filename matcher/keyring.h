@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "matcher/secret.h"
+#include "base/secret.h"
 
 namespace pullguard {
 
@@ -28,7 +28,8 @@ class Keyring {
   std::vector<KeyedCredential> entries_;  // kept sorted, most specific first
 };
 
-// Scheme stripped, a leading /v1/ or /v2/ path dropped (kubelet's parseSchemelessUrl + keyring Add).
+// Scheme stripped, a leading /v1/ or /v2/ path dropped (kubelet's parseSchemelessUrl + keyring
+// Add).
 std::string NormalizeKeyringKey(std::string_view key);
 
 }  // namespace pullguard

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "matcher/quote.h"
+#include "base/quote.h"
 #include "matcher/reference_grammar.h"
 
 namespace pullguard {

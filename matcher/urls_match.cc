@@ -4,9 +4,9 @@
 
 #include <vector>
 
+#include "base/quote.h"
 #include "matcher/glob.h"
 #include "matcher/go_url.h"
-#include "matcher/quote.h"
 
 namespace pullguard {
 namespace {

@@ -5,12 +5,13 @@
 #include <string>
 #include <string_view>
 
-#include "matcher/result.h"
+#include "base/result.h"
 
 namespace pullguard {
 
 // The host+path parse of "https://<s>" that kubelet does before matching (Go net/url semantics:
-// '?' starts a query, '#' a fragment, '[' outside an IPv6 literal fails, '%' must be a valid escape).
+// '?' starts a query, '#' a fragment, '[' outside an IPv6 literal fails, '%' must be a valid
+// escape).
 struct SchemelessUrl {
   std::string host;  // without port
   std::string port;  // empty when absent

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "matcher/result.h"
-#include "matcher/secret.h"
+#include "base/result.h"
+#include "base/secret.h"
 #include "registry/challenge.h"
 #include "registry/http_client.h"
 #include "registry/token_flow.h"

@@ -5,7 +5,7 @@
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 
-#include "matcher/result.h"
+#include "base/result.h"
 
 namespace pullguard::registry {
 

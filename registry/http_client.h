@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "matcher/result.h"
-#include "matcher/secret.h"
+#include "base/result.h"
+#include "base/secret.h"
 #include "registry/transport.h"
 
 namespace pullguard::registry {

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "matcher/result.h"
-#include "matcher/secret.h"
+#include "base/result.h"
+#include "base/secret.h"
 #include "registry/http_client.h"
 #include "registry/transport.h"
 
@@ -43,7 +43,7 @@ Result<RepositoryAccess> ProbeTagsList(HttpClient& client, const RegistryEndpoin
                                        std::string_view repository,
                                        const std::optional<Secret>& authorization);
 
-// "sha256:<hex>" of data (matcher/sha256.h). Never fails; Result kept for the callers' shape.
+// "sha256:<hex>" of data (base/sha256.h). Never fails; Result kept for the callers' shape.
 Result<std::string> Sha256Digest(std::string_view data);
 
 // Whether text is "sha256:" + 64 lower-case hex digits.

@@ -1,5 +1,5 @@
-// Registry digests ("sha256:<hex>") on top of the project's one SHA-256 (matcher/sha256.h).
-#include "matcher/sha256.h"
+// Registry digests ("sha256:<hex>") on top of the project's one SHA-256 (base/sha256.h).
+#include "base/sha256.h"
 
 #include "registry/manifest.h"
 

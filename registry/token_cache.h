@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-#include "matcher/env.h"
-#include "matcher/result.h"
-#include "matcher/secret.h"
+#include "base/env.h"
+#include "base/result.h"
+#include "base/secret.h"
 
 namespace pullguard::registry {
 

@@ -8,7 +8,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "matcher/strict_json.h"
+#include "base/strict_json.h"
 #include "registry/url.h"
 
 namespace pullguard::registry {

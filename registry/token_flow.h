@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "matcher/result.h"
-#include "matcher/secret.h"
+#include "base/result.h"
+#include "base/secret.h"
 #include "registry/challenge.h"
 #include "registry/http_client.h"
 

@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "matcher/result.h"
-#include "matcher/secret.h"
+#include "base/result.h"
+#include "base/secret.h"
 
 namespace pullguard::registry {
 

@@ -3,11 +3,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/go_json.h"
+#include "base/rfc3339.h"
+#include "base/sha256.h"
 #include "cache/credential_hash.h"
-#include "cache/go_json.h"
 #include "cache/record_codec.h"
-#include "cache/rfc3339.h"
-#include "matcher/sha256.h"
 #include "tests/cache/cache_test_util.h"
 
 using namespace pullguard;

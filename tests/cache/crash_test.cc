@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "base/env_posix.h"
 #include "cache/pull_manager.h"
 #include "cache/record_store.h"
 #include "tests/cache/cache_test_util.h"

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/env_posix.h"
 #include "cache/credential_hash.h"
 #include "cache/record_store.h"
 #include "tests/cache/cache_test_util.h"

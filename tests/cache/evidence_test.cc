@@ -2,6 +2,7 @@
 // 100-proof cap, and proofs with a digest becoming kubelet-format records.
 #include <catch2/catch.hpp>
 
+#include "base/env_posix.h"
 #include "cache/decision.h"
 #include "cache/proof_sink.h"
 #include "cache/record_store.h"

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "base/env_posix.h"
 #include "cache/pull_manager.h"
 #include "cache/record_codec.h"
 #include "cache/record_store.h"

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/env_posix.h"
 #include "cache/pull_manager.h"
 #include "cache/record_codec.h"
 #include "cache/record_index.h"

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "plugin/kubelet_config.h"
-#include "plugin/yaml_json.h"
+#include "plugin/kubelet/kubelet_config.h"
+#include "plugin/kubelet/yaml_json.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "plugin/config.h"
+#include "plugin/config/config.h"
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "matcher/strict_json.h"
-#include "plugin/protocol.h"
+#include "base/strict_json.h"
+#include "plugin/kubelet/protocol.h"
 
 namespace {
 

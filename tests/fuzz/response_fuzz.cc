@@ -1,5 +1,5 @@
-// libFuzzer target for the response encoder (plugin/protocol.h), the only place a password is
-// turned into text: whatever bytes a username, password or key holds (a docker config or a token
+// libFuzzer target for the response encoder (plugin/kubelet/protocol.h), the only place a password
+// is turned into text: whatever bytes a username, password or key holds (a docker config or a token
 // endpoint decides them), the output is one line of valid JSON carrying them back (invalid UTF-8
 // as U+FFFD, as Go's encoder does). Input: fields separated by NUL bytes.
 #include <cstddef>
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "plugin/protocol.h"
+#include "plugin/kubelet/protocol.h"
 
 namespace {
 

@@ -1,6 +1,7 @@
 // libFuzzer target for what token endpoints and the token cache hand back: token responses
 // (registry/token_flow.h), token cache files (registry/token_cache.h) and the JWT claims peeked
-// from tokens (plugin/exchange_context.h). All are untrusted bytes from a server or the disk.
+// from tokens (plugin/sources/exchange_context.h). All are untrusted bytes from a server or the
+// disk.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -8,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "plugin/exchange_context.h"
+#include "plugin/sources/exchange_context.h"
 #include "registry/token_cache.h"
 #include "registry/token_flow.h"
 

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "matcher/base64.h"
+#include "base/base64.h"
 #include "matcher/docker_config.h"
 
 using pullguard::Base64Encode;

@@ -3,6 +3,7 @@
 // token about to expire never does.
 #include <catch2/catch.hpp>
 
+#include "base/env_posix.h"
 #include "registry/token_cache.h"
 #include "tests/support/fault_env.h"
 #include "tests/support/run.h"

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/env_posix.h"
 #include "tests/support/fault_env.h"
 #include "tests/support/run.h"
 

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/env_posix.h"
 #include "registry/token_cache.h"
 #include "tests/support/run.h"
 

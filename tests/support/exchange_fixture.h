@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "matcher/base64.h"
-#include "plugin/exchange_context.h"
+#include "base/base64.h"
+#include "plugin/sources/exchange_context.h"
 #include "tests/support/fake_http_client.h"
 
 namespace pullguard::testing {

@@ -5,7 +5,7 @@
 #include <atomic>
 #include <string>
 
-#include "matcher/env.h"
+#include "base/env.h"
 
 namespace pullguard::testing {
 

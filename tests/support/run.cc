@@ -10,7 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "plugin/command.h"
+#include "base/env_posix.h"
+#include "plugin/cli/command.h"
 
 namespace pullguard::testing {
 

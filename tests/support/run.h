@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "matcher/env.h"
+#include "base/env.h"
 
 namespace pullguard::testing {
 

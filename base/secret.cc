@@ -1,0 +1,2 @@
+// Anchors the matcher library; the vocabulary types (Result, Secret, Env) are header-only.
+#include "base/secret.h"

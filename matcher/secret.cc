@@ -1,2 +1,0 @@
-// Anchors the matcher library; the vocabulary types (Result, Secret, Env) are header-only.
-#include "matcher/secret.h"

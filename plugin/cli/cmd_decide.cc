@@ -1,0 +1,165 @@
+// `pullguard decide --dir DIR [--evidence DIR]`: kubelet's answer to "may this pod use the image
+// already on the node?" for one container, with the reason, and kubelet's record updates.
+#include <ostream>
+
+#include "base/go_json.h"
+#include "base/strict_json.h"
+#include "cache/decision.h"
+#include "cache/record_store.h"
+#include "plugin/cli/commands.h"
+#include "plugin/cli/records_json.h"
+#include "plugin/kubelet/duration.h"
+
+namespace pullguard {
+namespace {
+
+constexpr const char* kCmd = "decide";
+
+int Fail(Io& io, const std::string& msg) {
+  PrintError(io, kCmd, msg);
+  return 1;
+}
+
+struct DecideInput {
+  DecisionRequest req;
+  VerificationPolicy policy = VerificationPolicy::kNeverVerifyPreloadedImages;
+  std::vector<std::string> allowlist;
+  bool separate_shared_digests = false;
+  std::optional<std::chrono::seconds> max_record_age;
+};
+
+Result<DecideInput> ParseInput(const std::string& text) {
+  auto parsed = ParseStrictJson(text, "decide input");
+  if (!parsed.ok()) return parsed.error();
+  const auto& j = *parsed;
+  PG_TRY(
+      CheckKnownFields(j,
+                       {"image", "imageRef", "imagePresent", "pullPolicy", "policy", "allowlist",
+                        "podSecrets", "podServiceAccount", "separateSharedDigests", "maxRecordAge"},
+                       "input"));
+  DecideInput in;
+  auto image = JsonString(j, "image", true, "input");
+  if (!image.ok()) return image.error();
+  if (image->empty()) return MakeError(ErrorKind::kInvalidArgument, "input: image is empty");
+  if (auto t = TrimImageTagDigest(*image); !t.ok()) {
+    return MakeError(ErrorKind::kInvalidArgument, "input: invalid image: " + t.error().message);
+  }
+  in.req.image = *image;
+  auto ref = JsonString(j, "imageRef", false, "input");
+  if (!ref.ok()) return ref.error();
+  in.req.image_ref = *ref;
+  auto present = JsonBool(j, "imagePresent", "input");
+  if (!present.ok()) return present.error();
+  if (!present->has_value()) {
+    return MakeError(ErrorKind::kInvalidArgument, "input: missing field \"imagePresent\"");
+  }
+  in.req.image_present = **present;
+  auto pp = JsonString(j, "pullPolicy", false, "input");
+  if (!pp.ok()) return pp.error();
+  if (!pp->empty()) {
+    auto p = ParsePullPolicy(*pp);
+    if (!p.ok()) return p.error();
+    in.req.pull_policy = *p;
+  }
+  auto pol = JsonString(j, "policy", false, "input");
+  if (!pol.ok()) return pol.error();
+  if (!pol->empty()) {
+    auto p = ParseVerificationPolicy(*pol);
+    if (!p.ok()) return p.error();
+    in.policy = *p;
+  }
+  if (auto it = j.find("allowlist"); it != j.end() && !it->is_null()) {
+    if (!it->is_array())
+      return MakeError(ErrorKind::kInvalidArgument, "input: allowlist must be a list");
+    for (const auto& e : *it) {
+      if (!e.is_string()) {
+        return MakeError(ErrorKind::kInvalidArgument, "input: allowlist entries must be strings");
+      }
+      in.allowlist.push_back(e.get<std::string>());
+    }
+  }
+  if (auto it = j.find("podSecrets"); it != j.end() && !it->is_null()) {
+    if (!it->is_array())
+      return MakeError(ErrorKind::kInvalidArgument, "input: podSecrets must be a list");
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      auto s = SecretFromJson((*it)[i], "podSecrets[" + std::to_string(i) + "]");
+      if (!s.ok()) return s.error();
+      in.req.pod_secrets.push_back(std::move(*s));
+    }
+  }
+  if (auto it = j.find("podServiceAccount"); it != j.end() && !it->is_null()) {
+    auto sa = ServiceAccountFromJson(*it, "podServiceAccount");
+    if (!sa.ok()) return sa.error();
+    in.req.pod_service_account = *sa;
+  }
+  auto sep = JsonBool(j, "separateSharedDigests", "input");
+  if (!sep.ok()) return sep.error();
+  in.separate_shared_digests = sep->value_or(false);
+  auto age = JsonString(j, "maxRecordAge", false, "input");
+  if (!age.ok()) return age.error();
+  if (!age->empty()) {
+    auto d = ParseGoDuration(*age);
+    if (!d.ok())
+      return MakeError(ErrorKind::kInvalidArgument, "input: maxRecordAge: " + d.error().message);
+    if (*d <= 0)
+      return MakeError(ErrorKind::kInvalidArgument, "input: maxRecordAge must be positive");
+    in.max_record_age = std::chrono::seconds(*d / kSecond);
+  }
+  return in;
+}
+
+}  // namespace
+
+int RunDecide(const std::vector<std::string>& args, Io& io) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    io.out << "usage: pullguard decide --dir DIR [--evidence DIR] < request.json\n"
+              "  prints {\"action\":\"pull\"|\"use-local\"|\"fail\",\"reason\":…}\n";
+    return 0;
+  }
+  auto a = ParseOptions(args, {"dir", "evidence"});
+  if (!a.ok()) return Fail(io, a.error().message);
+  if (!a->positional.empty())
+    return Fail(io, "decide takes no positional arguments (JSON on stdin)");
+  auto dir = a->options.find("dir");
+  if (dir == a->options.end()) return Fail(io, "missing --dir (an image_manager directory)");
+  auto text = ReadAllInput(io);
+  if (!text.ok()) return Fail(io, text.error().message);
+  auto in = ParseInput(*text);
+  if (!in.ok()) return Fail(io, in.error().message);
+  auto enforcer = PolicyEnforcer::Make(in->policy, in->allowlist);
+  if (!enforcer.ok()) return Fail(io, enforcer.error().message);
+
+  FileRecordStore store(io.env, dir->second);
+  // A missing directory must not read as "no records", which would be looser than the truth.
+  if (auto st = store.CheckExists(); !st.ok()) return Fail(io, st.error().message);
+  std::optional<EvidenceStore> evidence;
+  if (auto ev = a->options.find("evidence"); ev != a->options.end()) {
+    auto info = io.env.Stat(ev->second);
+    if (!info.ok()) return Fail(io, info.error().message);
+    if (!info->exists || !info->is_dir)
+      return Fail(io, "--evidence " + ev->second + " is not a directory");
+    evidence.emplace(io.env, ev->second);
+  }
+  RecordTime now = std::chrono::floor<std::chrono::seconds>(io.now());
+  PullManagerOptions opts;
+  opts.now = [now] { return now; };
+  opts.separate_shared_digests = in->separate_shared_digests;
+  opts.max_record_age = in->max_record_age;
+  if (evidence) {
+    const EvidenceStore* ev = &*evidence;
+    opts.credential_expired = [ev, now](const std::string& hash, const std::string& repo) {
+      return ev->AllExpired(hash, repo, now);
+    };
+  }
+  PullManager manager(store, std::move(*enforcer), opts);
+  Verdict v = Decide(manager, in->req, evidence ? &*evidence : nullptr, now);
+  std::string out = "{\"action\":\"";
+  out += ActionName(v.action);
+  out += "\",\"reason\":";
+  AppendGoJsonString(out, v.reason);
+  out += "}\n";
+  io.out << out;
+  return 0;
+}
+
+}  // namespace pullguard

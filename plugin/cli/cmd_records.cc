@@ -1,0 +1,279 @@
+// `pullguard records hash|ls|show|audit|add`: read, audit and feed kubelet's image_manager
+// records (KEP-2535) from the command line.
+#include <algorithm>
+#include <ostream>
+
+#include "base/go_json.h"
+#include "base/rfc3339.h"
+#include "base/strict_json.h"
+#include "cache/credential_hash.h"
+#include "cache/pull_manager.h"
+#include "cache/record_codec.h"
+#include "cache/record_store.h"
+#include "plugin/cli/commands.h"
+#include "plugin/cli/records_json.h"
+
+namespace pullguard {
+namespace {
+
+constexpr const char* kCmd = "records";
+
+int Fail(Io& io, const std::string& msg) {
+  PrintError(io, kCmd, msg);
+  return 1;
+}
+
+void PrintProblem(Io& io, const StoreProblem& p) {
+  std::string out = "{\"kind\":\"CorruptFile\",\"file\":";
+  AppendGoJsonString(out, p.file);
+  out += ",\"error\":";
+  AppendGoJsonString(out, p.error.message);
+  out += "}\n";
+  io.out << out;
+  PrintError(io, kCmd, "unreadable record file " + p.error.message);
+}
+
+Result<std::string> DirOption(const ParsedArgs& a) {
+  auto it = a.options.find("dir");
+  if (it == a.options.end()) {
+    return MakeError(ErrorKind::kInvalidArgument, "missing --dir (an image_manager directory)");
+  }
+  return it->second;
+}
+
+int RunHash(const std::vector<std::string>& args, Io& io) {
+  if (!args.empty()) return Fail(io, "hash takes no arguments (the auth JSON comes on stdin)");
+  auto in = ReadAllInput(io);
+  if (!in.ok()) return Fail(io, in.error().message);
+  auto j = ParseStrictJson(*in, "auth JSON");
+  if (!j.ok()) return Fail(io, j.error().message);
+  auto a = AuthConfigFromJson(*j);
+  if (!a.ok()) return Fail(io, a.error().message);
+  io.out << CredentialHash(*a) << "\n";
+  return 0;
+}
+
+template <class T>
+std::vector<std::size_t> OrderByFile(const Listing<T>& l) {
+  std::vector<std::size_t> idx(l.items.size());
+  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return l.files[a] < l.files[b]; });
+  return idx;
+}
+
+struct StoreListing {
+  Listing<ImagePullIntent> intents;
+  Listing<ImagePulledRecord> records;
+};
+
+// ls and audit: `--dir DIR` only; the directory must exist; every intent and record listed.
+Result<StoreListing> ListStore(const std::vector<std::string>& args, Io& io,
+                               const std::string& cmd) {
+  auto a = ParseOptions(args, {"dir"});
+  if (!a.ok()) return a.error();
+  if (!a->positional.empty()) {
+    return MakeError(ErrorKind::kInvalidArgument, cmd + " takes no positional arguments");
+  }
+  auto dir = DirOption(*a);
+  if (!dir.ok()) return dir.error();
+  FileRecordStore store(io.env, *dir);
+  PG_TRY(store.CheckExists());
+  auto intents = store.ListIntents();
+  if (!intents.ok()) return intents.error();
+  auto records = store.ListRecords();
+  if (!records.ok()) return records.error();
+  return StoreListing{std::move(*intents), std::move(*records)};
+}
+
+int RunLs(const std::vector<std::string>& args, Io& io) {
+  auto listed = ListStore(args, io, "ls");
+  if (!listed.ok()) return Fail(io, listed.error().message);
+  const auto& intents = listed->intents;
+  const auto& records = listed->records;
+  for (auto i : OrderByFile(intents)) io.out << EncodePullIntent(intents.items[i]);
+  for (auto i : OrderByFile(records)) io.out << EncodePulledRecord(records.items[i]);
+  for (const auto& p : intents.problems) PrintProblem(io, p);
+  for (const auto& p : records.problems) PrintProblem(io, p);
+  return 0;
+}
+
+int RunShow(const std::vector<std::string>& args, Io& io) {
+  auto a = ParseOptions(args, {"dir"});
+  if (!a.ok()) return Fail(io, a.error().message);
+  if (a->positional.size() != 1) return Fail(io, "show needs exactly one IMAGEREF");
+  auto dir = DirOption(*a);
+  if (!dir.ok()) return Fail(io, dir.error().message);
+  FileRecordStore store(io.env, *dir);
+  if (auto st = store.CheckExists(); !st.ok()) return Fail(io, st.error().message);
+  const std::string& ref = a->positional[0];
+  auto r = store.GetRecord(ref);
+  if (!r.ok()) return Fail(io, r.error().message);
+  if (!r->has_value()) return Fail(io, "no record for imageRef " + GoJsonString(ref));
+  io.out << EncodePulledRecord(**r);
+  return 0;
+}
+
+void AuditLine(Io& io, const ImagePulledRecord& r, const std::string& image,
+               const std::string& access, const std::string& extra) {
+  std::string out = "{\"imageRef\":";
+  AppendGoJsonString(out, r.image_ref);
+  out += ",\"image\":";
+  AppendGoJsonString(out, image);
+  out += ",\"access\":\"" + access + "\"";
+  out += extra;
+  out += ",\"lastUpdatedTime\":";
+  out += r.last_updated_time ? "\"" + FormatRfc3339(*r.last_updated_time) + "\"" : "null";
+  out += "}\n";
+  io.out << out;
+}
+
+std::string Coord(const std::string& ns, const std::string& name, const std::string& uid) {
+  std::string out = ",\"namespace\":";
+  AppendGoJsonString(out, ns);
+  out += ",\"name\":";
+  AppendGoJsonString(out, name);
+  out += ",\"uid\":";
+  AppendGoJsonString(out, uid);
+  return out;
+}
+
+int RunAudit(const std::vector<std::string>& args, Io& io) {
+  auto listed = ListStore(args, io, "audit");
+  if (!listed.ok()) return Fail(io, listed.error().message);
+  auto* intents = &listed->intents;
+  auto* records = &listed->records;
+  for (auto i : OrderByFile(*records)) {
+    const auto& r = records->items[i];
+    if (RecordFileName(r.image_ref) != records->files[i]) {
+      AuditLine(io, r, "", "misfiled", ",\"file\":\"pulled/" + records->files[i] + "\"");
+      continue;
+    }
+    if (r.credential_mapping.empty()) {
+      // Recorded with no credentials: every pod must verify (kubelet's fail-safe).
+      AuditLine(io, r, "", "none", "");
+    }
+    for (const auto& [image, c] : r.credential_mapping) {
+      if (c.node_pods_accessible) AuditLine(io, r, image, "node", "");
+      for (const auto& s : c.kubernetes_secrets) {
+        std::string extra =
+            Coord(s.ns, s.name, s.uid) + ",\"credentialHash\":" + GoJsonString(s.credential_hash);
+        AuditLine(io, r, image, "secret", extra);
+      }
+      for (const auto& s : c.kubernetes_service_accounts) {
+        AuditLine(io, r, image, "serviceAccount", Coord(s.ns, s.name, s.uid));
+      }
+      if (c.Empty()) AuditLine(io, r, image, "none", "");
+    }
+  }
+  for (auto i : OrderByFile(*intents)) {
+    std::string out = "{\"intent\":";
+    AppendGoJsonString(out, intents->items[i].image);
+    out += ",\"access\":\"in-flight\"}\n";
+    io.out << out;
+  }
+  for (const auto& p : intents->problems) PrintProblem(io, p);
+  for (const auto& p : records->problems) PrintProblem(io, p);
+  return 0;
+}
+
+int RunAdd(const std::vector<std::string>& args, Io& io) {
+  auto a = ParseOptions(args, {"dir"});
+  if (!a.ok()) return Fail(io, a.error().message);
+  if (!a->positional.empty()) return Fail(io, "add takes no positional arguments (JSON on stdin)");
+  auto dir = DirOption(*a);
+  if (!dir.ok()) return Fail(io, dir.error().message);
+  auto in = ReadAllInput(io);
+  if (!in.ok()) return Fail(io, in.error().message);
+  auto parsed = ParseStrictJson(*in, "records add input");
+  if (!parsed.ok()) return Fail(io, parsed.error().message);
+  const auto& j = *parsed;
+  if (auto st = CheckKnownFields(
+          j, {"image", "imageRef", "secret", "serviceAccount", "nodePodsAccessible"}, "input");
+      !st.ok()) {
+    return Fail(io, st.error().message);
+  }
+  auto image = JsonString(j, "image", true, "input");
+  if (!image.ok()) return Fail(io, image.error().message);
+  auto ref = JsonString(j, "imageRef", true, "input");
+  if (!ref.ok()) return Fail(io, ref.error().message);
+  if (ref->empty()) return Fail(io, "input: imageRef must not be empty");
+  if (auto t = TrimImageTagDigest(*image); !t.ok()) {
+    return Fail(io, "input: invalid image: " + t.error().message);
+  }
+  ImagePullCredentials creds;
+  int sources = 0;
+  if (j.contains("secret") && !j["secret"].is_null()) {
+    auto s = SecretFromJson(j["secret"], "secret");
+    if (!s.ok()) return Fail(io, s.error().message);
+    creds.kubernetes_secrets.push_back(*s);
+    ++sources;
+  }
+  if (j.contains("serviceAccount") && !j["serviceAccount"].is_null()) {
+    auto s = ServiceAccountFromJson(j["serviceAccount"], "serviceAccount");
+    if (!s.ok()) return Fail(io, s.error().message);
+    creds.kubernetes_service_accounts.push_back(*s);
+    ++sources;
+  }
+  auto node = JsonBool(j, "nodePodsAccessible", "input");
+  if (!node.ok()) return Fail(io, node.error().message);
+  if (node->value_or(false)) {
+    creds.node_pods_accessible = true;
+    ++sources;
+  } else if (node->has_value()) {
+    return Fail(io, "input: nodePodsAccessible can only be true (omit it otherwise)");
+  }
+  if (sources != 1) {
+    return Fail(io,
+                "input: give exactly one of \"secret\", \"serviceAccount\" and "
+                "\"nodePodsAccessible\": true");
+  }
+  // flock is not fair: under heavy contention a waiter can lose many hand-overs in a row, so an
+  // explicit add waits longer than a decision would.
+  FileRecordStore store(io.env, *dir, std::chrono::minutes(5));
+  if (auto st = store.Init(); !st.ok()) return Fail(io, st.error().message);
+  auto policy = PolicyEnforcer::Make(VerificationPolicy::kNeverVerifyPreloadedImages, {});
+  PullManagerOptions opts;
+  opts.now = [&io] { return std::chrono::floor<std::chrono::seconds>(io.now()); };
+  PullManager manager(store, std::move(*policy), opts);
+  auto changed = manager.WritePulledRecordIfChanged(*image, *ref, creds);
+  if (!changed.ok()) return Fail(io, changed.error().message);
+  std::string out = "{\"changed\":";
+  out += *changed ? "true" : "false";
+  out += ",\"file\":\"pulled/" + RecordFileName(*ref) + "\"}\n";
+  io.out << out;
+  return 0;
+}
+
+void Usage(std::ostream& os) {
+  os << "usage: pullguard records <hash|ls|show|audit|add> [--dir DIR] ...\n"
+        "  hash                      stdin {\"username\":…,\"password\":…} -> kubelet's hash\n"
+        "  ls --dir DIR              every intent and record, one JSON object per line\n"
+        "  show --dir DIR IMAGEREF   the record for one imageRef\n"
+        "  audit --dir DIR           who (secret, service account, node) may use which image\n"
+        "  add --dir DIR             stdin {image, imageRef, secret|serviceAccount|"
+        "nodePodsAccessible}\n";
+}
+
+}  // namespace
+
+int RunRecords(const std::vector<std::string>& args, Io& io) {
+  if (args.empty()) {
+    Usage(io.err);
+    return 2;
+  }
+  const std::string& sub = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (sub == "--help" || sub == "-h" || sub == "help") {
+    Usage(io.out);
+    return 0;
+  }
+  if (sub == "hash") return RunHash(rest, io);
+  if (sub == "ls") return RunLs(rest, io);
+  if (sub == "show") return RunShow(rest, io);
+  if (sub == "audit") return RunAudit(rest, io);
+  if (sub == "add") return RunAdd(rest, io);
+  return Fail(io,
+              "unknown subcommand \"" + sub.substr(0, 40) + "\" (see 'pullguard records --help')");
+}
+
+}  // namespace pullguard

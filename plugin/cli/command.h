@@ -1,0 +1,44 @@
+// The CLI's seam: every subcommand is a function of (args, Io) -> exit code, so tests run them
+// in-process with string streams, a fake clock and a fault-injecting Env.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/env.h"
+
+namespace pullguard {
+
+struct Io {
+  std::istream& in;
+  std::ostream& out;  // RunMain buffers it and writes it only when the command exits 0
+  std::ostream& err;
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+  Env& env;
+  std::function<std::chrono::system_clock::time_point()> now;
+};
+
+// Io over the process's real streams, environment, file system and clock.
+Io ProcessIo();
+
+// argv without the program name, e.g. {"get-credentials", "--config=/etc/pullguard.yaml"}.
+using CommandFn = int (*)(const std::vector<std::string>& args, Io& io);
+
+struct Command {
+  const char* name;
+  const char* summary;
+  CommandFn run;
+};
+
+// Dispatches to a subcommand. Stdout is written once, at the end, and only on exit 0; an uncaught
+// exception becomes one stderr line and exit 1.
+int RunMain(const std::vector<std::string>& argv, Io& io);
+
+// One line on stderr: "pullguard <command>: <message>". Never pass a secret.
+void PrintError(Io& io, const std::string& command, const std::string& message);
+
+}  // namespace pullguard

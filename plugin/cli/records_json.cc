@@ -1,0 +1,137 @@
+// Messages name fields, never values: an auth object may hold a password.
+#include "plugin/cli/records_json.h"
+
+#include <istream>
+
+#include "base/strict_json.h"
+#include "cache/credential_hash.h"
+
+namespace pullguard {
+
+Result<std::string> ReadAllInput(Io& io) {
+  std::string data;
+  char buf[65536];
+  while (io.in.read(buf, sizeof buf) || io.in.gcount() > 0) {
+    data.append(buf, static_cast<std::size_t>(io.in.gcount()));
+    if (data.size() > kMaxStdinBytes) {
+      return MakeError(ErrorKind::kInvalidArgument,
+                       "input is larger than " + std::to_string(kMaxStdinBytes) + " bytes");
+    }
+  }
+  return data;
+}
+
+Result<std::string> JsonString(const nlohmann::json& obj, const char* field, bool required,
+                               const std::string& what) {
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) {
+    if (required) {
+      return MakeError(ErrorKind::kInvalidArgument,
+                       what + ": missing field \"" + std::string(field) + "\"");
+    }
+    return std::string();
+  }
+  if (!it->is_string()) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     what + ": field \"" + std::string(field) + "\" must be a string");
+  }
+  return it->get<std::string>();
+}
+
+Result<std::optional<bool>> JsonBool(const nlohmann::json& obj, const char* field,
+                                     const std::string& what) {
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     what + ": field \"" + std::string(field) + "\" must be true or false");
+  }
+  return std::optional<bool>(it->get<bool>());
+}
+
+Result<ImagePullSecret> SecretFromJson(const nlohmann::json& j, const std::string& what) {
+  PG_TRY(CheckKnownFields(j, {"uid", "namespace", "name", "auth", "credentialHash"}, what));
+  ImagePullSecret s;
+  auto uid = JsonString(j, "uid", true, what);
+  if (!uid.ok()) return uid.error();
+  auto ns = JsonString(j, "namespace", true, what);
+  if (!ns.ok()) return ns.error();
+  auto name = JsonString(j, "name", true, what);
+  if (!name.ok()) return name.error();
+  s.uid = *uid;
+  s.ns = *ns;
+  s.name = *name;
+  bool has_auth = j.contains("auth") && !j["auth"].is_null();
+  bool has_hash = j.contains("credentialHash") && !j["credentialHash"].is_null();
+  if (has_auth == has_hash) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     what + ": give exactly one of \"auth\" and \"credentialHash\"");
+  }
+  if (has_auth) {
+    auto a = AuthConfigFromJson(j["auth"]);
+    if (!a.ok()) return MakeError(ErrorKind::kInvalidArgument, what + ": " + a.error().message);
+    s.credential_hash = CredentialHash(*a);
+  } else {
+    auto h = JsonString(j, "credentialHash", true, what);
+    if (!h.ok()) return h.error();
+    s.credential_hash = *h;
+  }
+  return s;
+}
+
+Result<ImagePullServiceAccount> ServiceAccountFromJson(const nlohmann::json& j,
+                                                       const std::string& what) {
+  PG_TRY(CheckKnownFields(j, {"uid", "namespace", "name"}, what));
+  ImagePullServiceAccount sa;
+  auto uid = JsonString(j, "uid", true, what);
+  if (!uid.ok()) return uid.error();
+  auto ns = JsonString(j, "namespace", true, what);
+  if (!ns.ok()) return ns.error();
+  auto name = JsonString(j, "name", true, what);
+  if (!name.ok()) return name.error();
+  if (uid->empty() || ns->empty() || name->empty()) {
+    return MakeError(ErrorKind::kInvalidArgument, what + ": uid, namespace and name must be set");
+  }
+  sa.uid = *uid;
+  sa.ns = *ns;
+  sa.name = *name;
+  return sa;
+}
+
+Result<ParsedArgs> ParseOptions(const std::vector<std::string>& args,
+                                std::initializer_list<std::string_view> known) {
+  ParsedArgs out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0 || a == "--") {
+      out.positional.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2), value;
+    auto eq = name.find('=');
+    bool inline_value = eq != std::string::npos;
+    if (inline_value) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    bool ok = false;
+    for (auto k : known) ok = ok || k == name;
+    if (!ok) return MakeError(ErrorKind::kInvalidArgument, "unknown option --" + name);
+    if (!inline_value) {
+      if (i + 1 >= args.size()) {
+        return MakeError(ErrorKind::kInvalidArgument, "option --" + name + " needs a value");
+      }
+      value = args[++i];
+    }
+    if (value.empty()) {
+      return MakeError(ErrorKind::kInvalidArgument, "option --" + name + " needs a value");
+    }
+    if (out.options.count(name)) {
+      return MakeError(ErrorKind::kInvalidArgument, "option --" + name + " given twice");
+    }
+    out.options[name] = value;
+  }
+  return out;
+}
+
+}  // namespace pullguard

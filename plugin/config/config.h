@@ -1,0 +1,111 @@
+// pullguard's own config (apiVersion pullguard.io/v1alpha1, kind PullguardConfig), YAML or JSON:
+// where state lives and, per registry entry, which images it covers and where credentials come
+// from.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/env.h"
+#include "base/result.h"
+#include "base/secret.h"
+#include "plugin/kubelet/duration.h"
+#include "plugin/kubelet/protocol.h"
+#include "registry/transport.h"
+
+namespace pullguard {
+
+inline constexpr std::string_view kConfigApiVersion = "pullguard.io/v1alpha1";
+inline constexpr std::string_view kConfigKind = "PullguardConfig";
+inline constexpr std::string_view kDefaultStateDir = "/var/lib/pullguard";
+inline constexpr GoDuration kDefaultCacheDuration = 5 * kMinute;
+inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+
+// static: {username, password | passwordFile}.
+struct StaticSourceSpec {
+  std::string username;
+  std::optional<Secret> password;  // inline in the config
+  std::string password_file;       // or read at use, must not be group/other readable
+};
+
+// dockerConfig: path of a config.json (kubernetes.io/dockerconfigjson) or legacy .dockercfg.
+struct DockerConfigSourceSpec {
+  std::string path;
+};
+
+// tokenExchange (KEP-4412, RFC 8693): the pod's service-account token exchanged for an access
+// token, returned as the password under `username` (plugin/sources/token_exchange_source.cc).
+struct TokenExchangeSourceSpec {
+  std::string endpoint;  // absolute http(s) URL of the exchange endpoint
+  std::string username;  // what kubelet receives as the username
+  std::string audience;  // optional RFC 8693 audience
+  std::string scope;     // optional RFC 8693 scope
+  // false: a request without a token gets nothing from this entry, so later entries (node
+  // credentials) answer for the image.
+  bool require_service_account_token = true;
+};
+
+// refreshToken (ACR convention): a node credential buys a refresh token once; kubelet receives
+// the refresh token under the fixed username (plugin/sources/refresh_token_source.cc).
+struct RefreshTokenSourceSpec {
+  StaticSourceSpec login;       // the node credential (username, password | passwordFile)
+  std::string realm;            // token endpoint; default: the registry's Bearer challenge
+  std::string service;          // default: the challenge's service
+  GoDuration lifetime = kHour;  // refresh-token lifetime when the token does not carry `exp`
+};
+
+// federatedToken (Quay robot federation): GET endpoint with Basic <robot>:<service-account token>
+// (plugin/sources/federated_token_source.cc).
+struct FederatedTokenSourceSpec {
+  std::string endpoint;
+  std::string robot;
+};
+
+using SourceSpec = std::variant<StaticSourceSpec, DockerConfigSourceSpec, TokenExchangeSourceSpec,
+                                RefreshTokenSourceSpec, FederatedTokenSourceSpec>;
+
+struct RegistryEntry {
+  std::vector<std::string> match;  // kubelet matchImages syntax, each one parses
+  CacheKeyType cache_key_type = CacheKeyType::kRegistry;
+  GoDuration cache_duration = kDefaultCacheDuration;  // whole seconds, >= 0
+  SourceSpec source;
+  bool verify = false;  // preflight: prove the credential pulls from the repository first
+  // insecure / caFile / clientCert / clientKey: how this entry's registry is reached (TLS files,
+  // plain HTTP). Timeouts, retries and caps keep the transport's defaults.
+  registry::TransportOptions transport;
+};
+
+struct Config {
+  std::string path;  // where it was read from, for messages
+  std::string state_dir = std::string(kDefaultStateDir);
+  std::vector<RegistryEntry> registries;
+  // metrics.textfile: Prometheus textfile get-credentials adds each run to; empty: none.
+  std::string metrics_textfile;
+  // staleIfError: serve a still-valid cached token when the server that renews it fails.
+  bool stale_if_error = false;
+};
+
+// Every problem found, each one line naming the field ("registries[1].cacheDuration: ...").
+// Decoding stops early only when the document itself does not parse.
+struct ConfigDecode {
+  Config config;
+  std::vector<std::string> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+// Structure only: no files are touched. JSON is read strictly (duplicate keys fail); anything
+// else is read as YAML.
+ConfigDecode DecodeConfig(std::string_view text);
+
+// Reads the file (at most kMaxConfigBytes), decodes it, and checks that a config holding an
+// inline password is not readable by group or others.
+ConfigDecode LoadConfig(const std::string& path, Env& env);
+
+// --config=PATH / --config PATH, else $PULLGUARD_CONFIG; error when neither is given.
+Result<std::string> ConfigPathFrom(const std::optional<std::string>& flag,
+                                   const std::optional<std::string>& env_value);
+
+}  // namespace pullguard

@@ -1,0 +1,211 @@
+// The identity-exchange sources in PullguardConfig. Kept apart from config.cc so the static and
+// file sources stay readable; the checks follow the same rules (every problem, with its path).
+#include "plugin/config/config_sources.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/strict_json.h"
+#include "plugin/kubelet/protocol.h"
+#include "registry/url.h"
+
+namespace pullguard {
+namespace {
+
+using json = nlohmann::json;
+
+class SubDecoder {
+ public:
+  SubDecoder(std::vector<std::string>& problems) : problems_(problems) {}  // NOLINT
+
+  void Problem(const std::string& where, const std::string& what) {
+    problems_.push_back(where + ": " + what);
+  }
+
+  bool Object(const json& j, const std::string& where, const char* shape) {
+    if (j.is_object()) return true;
+    Problem(where, std::string("must be a map ") + shape + ", not " + std::string(JsonTypeName(j)));
+    return false;
+  }
+
+  void Known(const json& obj, const std::string& where,
+             std::initializer_list<std::string_view> known) {
+    for (const auto& [key, value] : obj.items()) {
+      bool ok = false;
+      for (std::string_view k : known) ok = ok || k == key;
+      if (!ok) Problem(where, "unknown field " + QuoteForError(key));
+    }
+  }
+
+  std::string String(const json& obj, const std::string& where, const char* name, bool required) {
+    auto it = obj.find(name);
+    std::string path = where + "." + name;
+    if (it == obj.end() || it->is_null()) {
+      if (required) Problem(path, "is required");
+      return {};
+    }
+    if (!it->is_string()) {
+      Problem(path, "must be a string, not " + std::string(JsonTypeName(*it)));
+      return {};
+    }
+    if (it->get_ref<const std::string&>().empty()) {
+      Problem(path, "is empty");
+      return {};
+    }
+    return it->get<std::string>();
+  }
+
+  // JSON booleans, and "true"/"false" (YAML scalars arrive as strings).
+  std::optional<bool> Bool(const json& obj, const std::string& path, const char* name) {
+    auto it = obj.find(name);
+    if (it == obj.end() || it->is_null()) return std::nullopt;
+    if (it->is_boolean()) return it->get<bool>();
+    if (it->is_string() && *it == "true") return true;
+    if (it->is_string() && *it == "false") return false;
+    Problem(path, "must be true or false");
+    return std::nullopt;
+  }
+
+  std::string Endpoint(const json& obj, const std::string& where, const char* name) {
+    std::string url = String(obj, where, name, true);
+    if (url.empty()) return url;
+    auto parsed = registry::ParseUrl(url);
+    if (!parsed.ok()) {
+      Problem(where + "." + name, "not an absolute http(s) URL: " + parsed.error().message);
+      return {};
+    }
+    if (parsed->has_userinfo) {
+      Problem(where + "." + name, "must not contain credentials");
+      return {};
+    }
+    return url;
+  }
+
+  TokenExchangeSourceSpec TokenExchange(const json& s, const std::string& where) {
+    TokenExchangeSourceSpec out;
+    if (!Object(s, where, "{endpoint, username, audience, scope, requireServiceAccountToken}")) {
+      return out;
+    }
+    Known(s, where, {"endpoint", "username", "audience", "scope", "requireServiceAccountToken"});
+    out.endpoint = Endpoint(s, where, "endpoint");
+    out.username = String(s, where, "username", true);
+    out.audience = String(s, where, "audience", false);
+    out.scope = String(s, where, "scope", false);
+    if (auto b = Bool(s, where + ".requireServiceAccountToken", "requireServiceAccountToken")) {
+      out.require_service_account_token = *b;
+    }
+    return out;
+  }
+
+  RefreshTokenSourceSpec RefreshToken(const json& s, const std::string& where) {
+    RefreshTokenSourceSpec out;
+    if (!Object(s, where, "{username, password | passwordFile, realm, service, lifetime}")) {
+      return out;
+    }
+    Known(s, where, {"username", "password", "passwordFile", "realm", "service", "lifetime"});
+    out.login.username = String(s, where, "username", true);
+    DecodePassword(s, where, " (the node credential that logs in)", out.login.password,
+                   out.login.password_file, problems_);
+    if (s.contains("realm")) out.realm = Endpoint(s, where, "realm");
+    out.service = String(s, where, "service", false);
+    if (std::string l = String(s, where, "lifetime", false); !l.empty()) {
+      auto d = ParseGoDuration(l);
+      if (!d.ok()) {
+        Problem(where + ".lifetime", d.error().message);
+      } else if (*d < kMinute) {
+        Problem(where + ".lifetime", QuoteForError(l) + " is shorter than 1m");
+      } else {
+        out.lifetime = *d;
+      }
+    }
+    return out;
+  }
+
+  FederatedTokenSourceSpec FederatedToken(const json& s, const std::string& where) {
+    FederatedTokenSourceSpec out;
+    if (!Object(s, where, "{endpoint, robot}")) return out;
+    Known(s, where, {"endpoint", "robot"});
+    out.endpoint = Endpoint(s, where, "endpoint");
+    out.robot = String(s, where, "robot", true);
+    if (out.robot.find(':') != std::string::npos) {
+      Problem(where + ".robot", "must not contain ':' (it is the Basic auth username)");
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::string>& problems_;
+};
+
+}  // namespace
+
+void DecodePassword(const json& s, const std::string& where, const std::string& hint,
+                    std::optional<Secret>& password, std::string& password_file,
+                    std::vector<std::string>& problems) {
+  SubDecoder d(problems);
+  bool has_pw = s.contains("password") && !s["password"].is_null();
+  bool has_file = s.contains("passwordFile") && !s["passwordFile"].is_null();
+  if (has_pw && has_file) {
+    d.Problem(where, "has both password and passwordFile; keep one");
+  } else if (!has_pw && !has_file) {
+    d.Problem(where, "needs password or passwordFile" + hint);
+  } else if (has_pw) {
+    const json& p = s["password"];
+    if (!p.is_string()) {
+      d.Problem(where + ".password", "must be a string, not " + std::string(JsonTypeName(p)));
+    } else if (p.get_ref<const std::string&>().empty()) {
+      d.Problem(where + ".password", "is empty");
+    } else {
+      password = Secret(p.get<std::string>());
+    }
+  } else {
+    password_file = d.String(s, where, "passwordFile", true);
+    if (!password_file.empty() && password_file[0] != '/') {
+      d.Problem(where + ".passwordFile", "must be an absolute path");
+    }
+  }
+}
+
+int DecodeExchangeSources(const json& e, const std::string& where, bool source_taken,
+                          RegistryEntry& out, std::vector<std::string>& problems) {
+  SubDecoder d(problems);
+  if (auto v = d.Bool(e, where + ".verify", "verify")) out.verify = *v;
+  if (auto v = d.Bool(e, where + ".insecure", "insecure")) out.transport.insecure = *v;
+  std::string* files[] = {&out.transport.ca_file, &out.transport.client_cert_file,
+                          &out.transport.client_key_file};
+  const char* names[] = {"caFile", "clientCert", "clientKey"};
+  for (int i = 0; i < 3; ++i) {
+    *files[i] = d.String(e, where, names[i], false);
+    if (!files[i]->empty() && (*files[i])[0] != '/') {
+      problems.push_back(where + "." + names[i] + ": must be an absolute path");
+    }
+  }
+  if (out.transport.client_cert_file.empty() != out.transport.client_key_file.empty()) {
+    problems.push_back(where + ": clientCert and clientKey go together");
+  }
+  if (out.transport.insecure == std::optional<bool>(true) && !out.transport.ca_file.empty()) {
+    problems.push_back(where + ": caFile has no effect with insecure: true (TLS is not verified)");
+  }
+  int found = 0;
+  auto take = [&](const char* key, auto decode) {
+    auto it = e.find(key);
+    if (it == e.end()) return;
+    auto spec = decode(*it, where + "." + key);
+    if (!source_taken && found == 0) out.source = std::move(spec);
+    ++found;
+  };
+  take("tokenExchange", [&](const json& j, const std::string& w) { return d.TokenExchange(j, w); });
+  take("refreshToken", [&](const json& j, const std::string& w) { return d.RefreshToken(j, w); });
+  take("federatedToken",
+       [&](const json& j, const std::string& w) { return d.FederatedToken(j, w); });
+  return found;
+}
+
+bool HoldsInlinePassword(const RegistryEntry& e) {
+  if (auto* s = std::get_if<StaticSourceSpec>(&e.source)) return s->password.has_value();
+  if (auto* r = std::get_if<RefreshTokenSourceSpec>(&e.source)) {
+    return r->login.password.has_value();
+  }
+  return false;
+}
+
+}  // namespace pullguard

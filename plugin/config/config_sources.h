@@ -1,0 +1,31 @@
+// Decoding of the identity-exchange sources (tokenExchange, refreshToken, federatedToken) and of
+// `verify` for one registry entry; plugin/config/config.cc calls it while decoding the entry.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plugin/config/config.h"
+
+namespace pullguard {
+
+// Decodes whichever of tokenExchange / refreshToken / federatedToken the entry `e` holds into
+// out.source (only when `source_taken` is false: another source already claimed it) and `verify`
+// into out.verify. Problems are appended with their path. Returns how many of the three keys
+// were present, so the caller can count sources.
+int DecodeExchangeSources(const nlohmann::json& e, const std::string& where, bool source_taken,
+                          RegistryEntry& out, std::vector<std::string>& problems);
+
+// `password` (inline) or `passwordFile` (an absolute path) in `s`, exactly one: the rule the
+// static and refreshToken logins share. `hint` follows "needs password or passwordFile".
+void DecodePassword(const nlohmann::json& s, const std::string& where, const std::string& hint,
+                    std::optional<Secret>& password, std::string& password_file,
+                    std::vector<std::string>& problems);
+
+// Whether any source of the config holds an inline password (the config file must then be
+// private).
+bool HoldsInlinePassword(const RegistryEntry& e);
+
+}  // namespace pullguard

@@ -1,0 +1,55 @@
+// `pullguard doctor`: the checks an operator runs on a node when pulls fail. Each check gives one
+// line: its name, whether it passed, what was found and, on failure, how to fix it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/env.h"
+#include "plugin/config/config.h"
+#include "plugin/kubelet/kubelet_config.h"
+
+namespace pullguard {
+
+enum class CheckState { kOk, kFail, kSkip };
+
+struct CheckLine {
+  CheckState state = CheckState::kOk;
+  std::string name;    // "config", "state-dir", "registry 127.0.0.1:5000", ...
+  std::string detail;  // what was found; never a secret
+  std::string fix;     // failures only: what to do about it
+};
+
+struct DoctorOptions {
+  std::string config_path;
+  std::string kubelet_config;       // empty: kubelet checks skipped
+  std::string bin_dir;              // empty: binary checks skipped
+  std::vector<std::string> images;  // extra dry runs of full requests (--image)
+  std::function<std::chrono::system_clock::time_point()> now;
+  // The clock skew a registry's Date header may show before it is a failure.
+  std::chrono::seconds max_skew{60};
+};
+
+using Report = std::vector<CheckLine>;
+
+// Local checks (plugin/ops/doctor_local.cc): config, its files and permissions, state dir, metrics
+// textfile, kubelet's CredentialProviderConfig and the binary in the bin dir. `config` is the
+// decoded config when it loaded (else nullopt: the network checks are skipped).
+void CheckLocal(const DoctorOptions& o, Env& env, Report& report, std::optional<Config>& config);
+
+// Network checks (plugin/ops/doctor_registry.cc): per registry host, reachability (TLS), challenge
+// type and clock skew; per entry, a dry run of its credential against the registry; per --image,
+// the full get-credentials resolution.
+void CheckRegistries(const DoctorOptions& o, const Config& config, Env& env, Report& report);
+
+// The clock line for a registry whose answer carried `date` (its Date header, if any).
+CheckLine ClockCheck(const std::string& host, const std::optional<std::string>& date,
+                     std::chrono::system_clock::time_point now, std::chrono::seconds max_skew);
+
+// "Tue, 01 Dec 2026 12:00:00 GMT" (RFC 9110 IMF-fixdate) -> time; nullopt when malformed.
+std::optional<std::chrono::system_clock::time_point> ParseHttpDate(std::string_view text);
+
+}  // namespace pullguard

@@ -1,0 +1,333 @@
+// Doctor's checks that need no network: pullguard's config and the files it names, the state dir,
+// the metrics textfile, kubelet's CredentialProviderConfig and the binary kubelet will run.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <variant>
+
+#include "base/quote.h"
+#include "plugin/kubelet/protocol.h"
+#include "plugin/ops/doctor.h"
+#include "plugin/sources/source.h"
+
+extern char** environ;
+
+namespace pullguard {
+namespace {
+
+std::string Mode(mode_t m) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
+  return buf;
+}
+
+void Ok(Report& r, std::string name, std::string detail) {
+  r.push_back({CheckState::kOk, std::move(name), std::move(detail), ""});
+}
+void Fail(Report& r, std::string name, std::string detail, std::string fix) {
+  r.push_back({CheckState::kFail, std::move(name), std::move(detail), std::move(fix)});
+}
+void Skip(Report& r, std::string name, std::string detail) {
+  r.push_back({CheckState::kSkip, std::move(name), std::move(detail), ""});
+}
+
+std::string Dirname(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+void CheckStateDir(const std::string& dir, Env& env, Report& r) {
+  const std::string name = "state-dir";
+  auto st = env.Stat(dir);
+  if (st.ok() && st->exists && !st->is_dir) {
+    Fail(r, name, dir + " exists but is not a directory",
+         "remove it or set stateDir to a directory path");
+    return;
+  }
+  if (Status c = env.CreateDirs(dir, 0700); !c.ok()) {
+    Fail(r, name, c.error().message, "create " + dir + " (mode 0700) or set stateDir elsewhere");
+    return;
+  }
+  const std::string probe = dir + "/.pullguard-doctor-probe";
+  if (Status w = env.WriteFileAtomic(probe, "probe\n", 0600); !w.ok()) {
+    Fail(r, name, "not writable: " + w.error().message,
+         "make " + dir + " a writable directory on a local file system");
+    return;
+  }
+  (void)env.RemoveFile(probe);
+  st = env.Stat(dir);
+  if (st.ok() && (st->mode & 077) != 0) {
+    Fail(r, name, dir + " is mode " + Mode(st->mode) + "; it holds tokens and pull records",
+         "chmod 700 " + dir);
+    return;
+  }
+  Ok(r, name, dir + " is a private, writable directory");
+}
+
+void CheckMetricsTextfile(const std::string& path, Env& env, Report& r) {
+  const std::string name = "metrics.textfile";
+  if (path.empty()) {
+    Skip(r, name, "not configured");
+    return;
+  }
+  auto st = env.Stat(path);
+  if (st.ok() && st->is_dir) {
+    Fail(r, name, path + " is a directory", "set metrics.textfile to a file path (*.prom)");
+    return;
+  }
+  const std::string dir = Dirname(path);
+  auto d = env.Stat(dir);
+  if (!d.ok() || !d->exists || !d->is_dir) {
+    Fail(r, name, dir + " is not a directory",
+         "create it (node_exporter's --collector.textfile.directory) or fix the path");
+    return;
+  }
+  const std::string probe = dir + "/.pullguard-doctor-probe";
+  if (Status w = env.WriteFileAtomic(probe, "probe\n", 0644); !w.ok()) {
+    Fail(r, name, "cannot write in " + dir + ": " + w.error().message,
+         "make " + dir + " writable for the user kubelet runs as");
+    return;
+  }
+  (void)env.RemoveFile(probe);
+  Ok(r, name, path + " can be written");
+}
+
+// The provider that runs pullguard with this config: args name the config path.
+const KubeletCredentialProvider* FindProvider(const KubeletConfig& k, const std::string& config) {
+  for (const KubeletCredentialProvider& p : k.providers) {
+    for (std::size_t i = 0; i < p.args.size(); ++i) {
+      if (p.args[i] == "--config=" + config) return &p;
+      if (p.args[i] == "--config" && i + 1 < p.args.size() && p.args[i + 1] == config) return &p;
+    }
+  }
+  return nullptr;
+}
+
+bool NeedsServiceAccountToken(const Config& c) {
+  for (const RegistryEntry& e : c.registries) {
+    if (std::holds_alternative<TokenExchangeSourceSpec>(e.source) ||
+        std::holds_alternative<FederatedTokenSourceSpec>(e.source)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void CheckKubelet(const DoctorOptions& o, const std::optional<Config>& config, Env& env, Report& r,
+                  std::string& binary_name) {
+  KubeletConfigCheck check = CheckKubeletConfig(o.kubelet_config, env);
+  if (!check.ok()) {
+    for (const std::string& p : check.problems) {
+      Fail(r, "kubelet-config", p,
+           "kubelet refuses to start with this file; run 'pullguard validate kubelet-config " +
+               o.kubelet_config + "'");
+    }
+    return;
+  }
+  Ok(r, "kubelet-config",
+     o.kubelet_config + " is valid (" + std::to_string(check.config.providers.size()) +
+         (check.config.providers.size() == 1 ? " provider)" : " providers)"));
+  const KubeletCredentialProvider* p = FindProvider(check.config, o.config_path);
+  if (p == nullptr) {
+    Fail(r, "kubelet-config provider", "no provider passes --config=" + o.config_path,
+         "add a provider with args: [\"get-credentials\", \"--config=" + o.config_path +
+             "\"] (see config-examples/kubelet-credential-provider-config.yaml)");
+    return;
+  }
+  binary_name = p->name;
+  // Global flags (--log-level) may come first; the command must follow.
+  std::size_t first = 0;
+  while (first < p->args.size() && p->args[first].rfind("--log-level", 0) == 0) {
+    first += p->args[first].find('=') == std::string::npos ? 2 : 1;
+  }
+  if (first >= p->args.size() || p->args[first] != "get-credentials") {
+    Fail(r, "kubelet-config provider",
+         "provider " + QuoteForError(p->name) + " does not run the get-credentials command",
+         "make \"get-credentials\" the first argument in its args");
+  } else {
+    Ok(r, "kubelet-config provider",
+       "provider " + QuoteForError(p->name) + " runs get-credentials with this config");
+  }
+  bool known = p->api_version == ApiVersionString(ProtocolVersion::kV1) ||
+               p->api_version == ApiVersionString(ProtocolVersion::kV1beta1) ||
+               p->api_version == ApiVersionString(ProtocolVersion::kV1alpha1);
+  if (!known) {
+    Fail(r, "kubelet-config apiVersion",
+         "provider apiVersion " + QuoteForError(p->api_version) + " is not one pullguard answers",
+         "use credentialprovider.kubelet.k8s.io/v1");
+  } else if (config && NeedsServiceAccountToken(*config) &&
+             (p->api_version != ApiVersionString(ProtocolVersion::kV1) || !p->token_attributes)) {
+    Fail(r, "kubelet-config apiVersion",
+         "the config has tokenExchange/federatedToken entries but kubelet sends no "
+         "service-account token",
+         "set apiVersion credentialprovider.kubelet.k8s.io/v1 and tokenAttributes on the provider "
+         "(Kubernetes 1.33+)");
+  } else {
+    Ok(r, "kubelet-config apiVersion", p->api_version + " (pullguard answers it)");
+  }
+  if (!config) return;
+  std::vector<std::string> uncovered;
+  for (const RegistryEntry& e : config->registries) {
+    for (const std::string& pattern : e.match) {
+      bool covered = false;
+      for (const std::string& m : p->match_images) {
+        covered = covered || PatternCoversRegistry(m, RegistryOf(pattern));
+      }
+      if (!covered) uncovered.push_back(pattern);
+    }
+  }
+  if (uncovered.empty()) {
+    Ok(r, "kubelet-config matchImages", "every pullguard pattern's registry is in matchImages");
+  } else {
+    std::string list;
+    for (const std::string& u : uncovered) list += (list.empty() ? "" : ", ") + QuoteForError(u);
+    Fail(r, "kubelet-config matchImages",
+         "kubelet never asks pullguard about " + list + " (not covered by matchImages)",
+         "add the registries to the provider's matchImages");
+  }
+}
+
+// Runs `binary version` with a 10 s limit; the first line of its stdout, or an error text.
+Result<std::string> RunVersionOf(const std::string& binary) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return MakeError(ErrorKind::kIo, "pipe failed");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  std::string arg0 = binary, arg1 = "version";
+  char* argv[] = {arg0.data(), arg1.data(), nullptr};
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, binary.c_str(), &fa, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    return MakeError(ErrorKind::kIo, "cannot run it: " + std::string(strerror(rc)));
+  }
+  std::string out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool timed_out = false;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd pfd{fds[0], POLLIN, 0};
+    if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[512];
+    ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    if (out.size() < 4096) out.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fds[0]);
+  if (timed_out) kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (timed_out) return MakeError(ErrorKind::kUnavailable, "'version' did not finish in 10 s");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return MakeError(
+        ErrorKind::kIo,
+        "'version' failed (exit status " +
+            std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) +
+            "; missing libraries or wrong architecture?)");
+  }
+  return out.substr(0, out.find('\n'));
+}
+
+void CheckBinary(const std::string& dir, const std::string& name, Env& env, Report& r) {
+  const std::string check = "bin-dir";
+  const std::string path = dir + "/" + name;
+  auto st = env.Stat(path);
+  std::string install = "install -m 0755 <pullguard binary> " + path;
+  if (!st.ok() || !st->exists) {
+    Fail(r, check, path + " does not exist (kubelet runs the provider's name from its bin dir)",
+         install);
+    return;
+  }
+  if (st->is_dir) {
+    Fail(r, check, path + " is a directory", install);
+    return;
+  }
+  if ((st->mode & 0111) == 0) {
+    Fail(r, check, path + " is not executable (mode " + Mode(st->mode) + ")", "chmod 755 " + path);
+    return;
+  }
+  if ((st->mode & 022) != 0) {
+    Fail(r, check, path + " is writable by group or others (mode " + Mode(st->mode) + ")",
+         "chmod 755 " + path);
+    return;
+  }
+  auto v = RunVersionOf(path);
+  if (!v.ok()) {
+    Fail(r, check, path + ": " + v.error().message, install);
+    return;
+  }
+  if (v->rfind("pullguard ", 0) != 0) {
+    Fail(r, check, path + " is not pullguard (its 'version' printed something else)", install);
+    return;
+  }
+  Ok(r, check, path + " runs (" + *v + ")");
+}
+
+}  // namespace
+
+void CheckLocal(const DoctorOptions& o, Env& env, Report& r, std::optional<Config>& config) {
+  ConfigDecode d = LoadConfig(o.config_path, env);
+  if (!d.ok()) {
+    for (const std::string& p : d.problems) {
+      Fail(r, "config", p, "run 'pullguard validate config " + o.config_path + "'");
+    }
+  } else {
+    Ok(r, "config",
+       o.config_path + " is valid (" + std::to_string(d.config.registries.size()) +
+           " registry entries)");
+    config = d.config;
+  }
+  auto st = env.Stat(o.config_path);
+  if (st.ok() && st->exists && (st->mode & 022) != 0) {
+    Fail(r, "config permissions",
+         o.config_path + " is writable by group or others (mode " + Mode(st->mode) + ")",
+         "chmod 600 " + o.config_path);
+  } else if (st.ok() && st->exists) {
+    Ok(r, "config permissions", "mode " + Mode(st->mode));
+  }
+  if (config) {
+    for (std::size_t i = 0; i < config->registries.size(); ++i) {
+      auto source = MakeSource(config->registries[i]);
+      std::string name = "registries[" + std::to_string(i) + "] files";
+      Status s = source->Check(env);
+      if (!s.ok()) {
+        Fail(r, name, s.error().message,
+             "the file must exist, decode, be owned by kubelet's user and be mode 0600");
+      } else {
+        Ok(r, name, std::string(source->kind()) + " source is readable and private");
+      }
+    }
+    CheckStateDir(config->state_dir, env, r);
+    CheckMetricsTextfile(config->metrics_textfile, env, r);
+  }
+  std::string binary_name = "pullguard";
+  if (o.kubelet_config.empty()) {
+    Skip(r, "kubelet-config", "no --kubelet-config given");
+  } else {
+    CheckKubelet(o, config, env, r, binary_name);
+  }
+  if (o.bin_dir.empty()) {
+    Skip(r, "bin-dir", "no --bin-dir given");
+  } else {
+    CheckBinary(o.bin_dir, binary_name, env, r);
+  }
+}
+
+}  // namespace pullguard

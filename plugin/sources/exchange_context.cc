@@ -1,0 +1,135 @@
+// The exchange context: endpoints, the token cache location, kubelet cache durations for
+// short-lived credentials, and a peek into JWT claims (never a verification: only dates and names).
+#include "plugin/sources/exchange_context.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "base/base64.h"
+#include "matcher/urls_match.h"
+#include "registry/url.h"
+
+namespace pullguard {
+
+using std::chrono::system_clock;
+
+ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::string state_dir,
+                                    std::function<system_clock::time_point()> now) {
+  ExchangeContext c;
+  c.service_account_token = service_account_token;
+  c.state_dir = std::move(state_dir);
+  c.now = std::move(now);
+  c.deadline = std::chrono::steady_clock::now() + kExecBudget;
+  // Each client gets what is left of the exec's budget: a source and a preflight that both meet
+  // a dead server still end together within kExecBudget.
+  c.new_client = [deadline = c.deadline](const registry::RegistryEndpoint& e) {
+    registry::RegistryEndpoint bounded = e;
+    bounded.transport.call_budget = BudgetLeft(deadline, e.transport.call_budget);
+    return registry::NewCurlClient(bounded);
+  };
+  return c;
+}
+
+std::chrono::milliseconds BudgetLeft(std::chrono::steady_clock::time_point deadline,
+                                     std::chrono::milliseconds cap) {
+  using std::chrono::milliseconds;
+  if (deadline == std::chrono::steady_clock::time_point::max()) return cap;
+  auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+  return std::clamp(left, milliseconds(1), cap);
+}
+
+registry::RegistryEndpoint EndpointForHost(std::string_view host,
+                                           const registry::TransportOptions& transport) {
+  registry::RegistryEndpoint e;
+  e.host = std::string(host);
+  e.transport = transport;
+  e.transport.plain_http = transport.insecure.value_or(false) ||
+                           (!transport.insecure.has_value() && registry::IsLoopbackHost(host));
+  return e;
+}
+
+Result<registry::RegistryEndpoint> EndpointForUrl(std::string_view url) {
+  auto u = registry::ParseUrl(url);
+  if (!u.ok()) return u.error();
+  registry::RegistryEndpoint e;
+  std::string origin = u->Origin();
+  e.host = origin.substr(origin.find("://") + 3);
+  // A default port is not in Origin(); the host alone is what loopback checks need.
+  e.transport.plain_http = u->scheme == "http";
+  return e;
+}
+
+registry::TokenCache TokenCacheFor(const ExchangeContext& ctx, Env& env) {
+  registry::TokenCacheOptions options;
+  options.stale_if_error = ctx.stale_if_error;
+  options.lock_timeout = BudgetLeft(ctx.deadline, options.lock_timeout);
+  return registry::TokenCache(env, ctx.state_dir + "/tokens", options);
+}
+
+std::chrono::seconds SafetyMargin(system_clock::time_point issued_at,
+                                  system_clock::time_point expires_at) {
+  auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(expires_at - issued_at);
+  return std::clamp(lifetime / 10, std::chrono::seconds(10), std::chrono::seconds(300));
+}
+
+GoDuration CacheDurationUntil(system_clock::time_point issued_at,
+                              system_clock::time_point expires_at, system_clock::time_point now) {
+  auto left = std::chrono::duration_cast<std::chrono::seconds>(expires_at - now) -
+              SafetyMargin(issued_at, expires_at);
+  if (left.count() <= 0) return 0;
+  return left.count() * kSecond;
+}
+
+Result<std::vector<std::string>> MatchingPatterns(const std::vector<std::string>& patterns,
+                                                  const CredentialQuery& q) {
+  std::vector<std::string> out;
+  for (const std::string& p : patterns) {
+    bool take = false;
+    switch (q.scope) {
+      case CacheKeyType::kImage: {
+        auto m = UrlsMatch(p, q.image);
+        if (!m.ok()) return MakeError(ErrorKind::kInvalidArgument, m.error().message);
+        take = *m;
+        break;
+      }
+      case CacheKeyType::kRegistry:
+        take = PatternCoversRegistry(p, RegistryOf(q.image));
+        break;
+      case CacheKeyType::kGlobal:
+        take = true;
+        break;
+    }
+    if (take) out.push_back(p);
+  }
+  return out;
+}
+
+JwtClaims PeekJwtClaims(const Secret& token) {
+  JwtClaims out;
+  const std::string& t = token.reveal();
+  auto a = t.find('.');
+  auto b = a == std::string::npos ? a : t.find('.', a + 1);
+  if (b == std::string::npos || b - a - 1 > 64 * 1024) return out;
+  std::string payload = t.substr(a + 1, b - a - 1);
+  // base64url without padding -> the standard alphabet GoBase64Decode reads.
+  for (char& c : payload) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (!payload.empty() && payload.back() == '=') payload.pop_back();
+  auto json = GoBase64Decode(payload, /*padded=*/false);
+  if (!json) return out;
+  nlohmann::json j = nlohmann::json::parse(*json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return out;
+  if (auto e = j.find("exp");
+      e != j.end() && e->is_number() && e->get<double>() > 0 && e->get<double>() < 1e11) {
+    out.expires_at = system_clock::time_point(std::chrono::seconds(e->get<long long>()));
+  }
+  auto k = j.find("kubernetes.io");
+  if (k == j.end() || !k->is_object()) return out;
+  if (auto n = k->find("namespace"); n != k->end() && n->is_string()) out.ns = *n;
+  auto sa = k->find("serviceaccount");
+  if (sa == k->end() || !sa->is_object()) return out;
+  if (auto n = sa->find("name"); n != sa->end() && n->is_string()) out.name = *n;
+  if (auto u = sa->find("uid"); u != sa->end() && u->is_string()) out.uid = *u;
+  return out;
+}
+
+}  // namespace pullguard

@@ -1,0 +1,82 @@
+// What the identity-exchange sources and the preflight need beyond files: the request's
+// service-account token, the clock, the state dir (token cache) and a way to make HTTP clients.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "base/secret.h"
+#include "plugin/kubelet/duration.h"
+#include "plugin/sources/source.h"
+#include "registry/http_client.h"
+#include "registry/token_cache.h"
+#include "registry/transport.h"
+
+namespace pullguard {
+
+using ClientFactory =
+    std::function<std::unique_ptr<registry::HttpClient>(const registry::RegistryEndpoint&)>;
+
+struct ExchangeContext {
+  Secret service_account_token;  // empty: the pod has none (or an older protocol version)
+  std::function<std::chrono::system_clock::time_point()> now;
+  std::string state_dir;     // token cache in <state_dir>/tokens
+  ClientFactory new_client;  // registry::NewCurlClient outside tests
+  // Config `staleIfError`: a still-valid cached token answers when its refresh finds no server.
+  bool stale_if_error = false;
+  // Every network call and token-cache lock wait of the exec ends by then (kExecBudget after the
+  // start in MakeExchangeContext), so failures come well before kubelet's 60 s exec timeout.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // The registry entry's transport rules (TLS files, insecure); set per entry by Resolve.
+  registry::TransportOptions transport;
+};
+
+inline constexpr std::chrono::seconds kExecBudget{40};
+
+// What is left of `deadline`, at most `cap` (at least 1 ms, so a spent budget fails at once).
+std::chrono::milliseconds BudgetLeft(std::chrono::steady_clock::time_point deadline,
+                                     std::chrono::milliseconds cap);
+
+// The real context for one request.
+ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::string state_dir,
+                                    std::function<std::chrono::system_clock::time_point()> now);
+
+// How a registry host is reached under an entry's transport rules: plain HTTP for `insecure: true`
+// and, unless the entry says `insecure: false`, for loopback hosts; https everywhere else.
+registry::RegistryEndpoint EndpointForHost(std::string_view host,
+                                           const registry::TransportOptions& transport = {});
+// The endpoint whose transport rules apply to a token/exchange URL (its host[:port]).
+Result<registry::RegistryEndpoint> EndpointForUrl(std::string_view url);
+
+// <state_dir>/tokens
+registry::TokenCache TokenCacheFor(const ExchangeContext& ctx, Env& env);
+
+// Kubelet's cacheDuration for a credential valid in [issued_at, expires_at): the time left minus a
+// safety margin of 10% of its lifetime (at least 10 s, at most 5 min), in whole seconds, 0 when
+// already (or nearly) expired.
+GoDuration CacheDurationUntil(std::chrono::system_clock::time_point issued_at,
+                              std::chrono::system_clock::time_point expires_at,
+                              std::chrono::system_clock::time_point now);
+std::chrono::seconds SafetyMargin(std::chrono::system_clock::time_point issued_at,
+                                  std::chrono::system_clock::time_point expires_at);
+
+// The entry's patterns that apply to the query (the static source's rule: the image for Image,
+// its registry for Registry, all for Global).
+Result<std::vector<std::string>> MatchingPatterns(const std::vector<std::string>& patterns,
+                                                  const CredentialQuery& q);
+
+// The unverified payload claims of a JWT that pullguard uses: `exp` and the service account's
+// kubernetes.io coordinates. Not a JWT (or no such claim): the field stays empty.
+struct JwtClaims {
+  std::optional<std::chrono::system_clock::time_point> expires_at;
+  std::string ns, name, uid;
+};
+JwtClaims PeekJwtClaims(const Secret& token);
+
+}  // namespace pullguard

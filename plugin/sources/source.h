@@ -1,0 +1,75 @@
+// Credential sources: where a registry entry's credentials come from. One implementation per
+// file (<kind>_source.cc); a new source plugs in here (docs/ARCHITECTURE.md says where else).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/env.h"
+#include "base/result.h"
+#include "matcher/keyring.h"
+#include "plugin/config/config.h"
+
+namespace pullguard {
+
+// What the response is for: the image (tag and digest already stripped) and how kubelet will
+// cache the answer. A wider scope asks for every credential that applies to images sharing the
+// cache key, because kubelet reuses the cached auth map for them and matches its keys itself.
+struct ExchangeContext;  // plugin/sources/exchange_context.h
+
+struct CredentialQuery {
+  std::string image;
+  CacheKeyType scope = CacheKeyType::kImage;
+  // The request's identity, clock, state dir and network, for the sources that exchange an
+  // identity for a credential. Null: those sources fail with a clear message.
+  const ExchangeContext* exchange = nullptr;
+};
+
+// Lookup's credentials plus what kubelet's cache and a preflight proof need to know about them.
+struct SourceAnswer {
+  std::vector<KeyedCredential> auth;
+  // Short-lived credentials: when they were issued and when they stop working.
+  std::optional<std::chrono::system_clock::time_point> issued_at, expires_at;
+  bool from_service_account = false;  // bought with the pod's service-account token
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Field name in messages ("static", "dockerConfig").
+  virtual std::string_view kind() const = 0;
+  // Files exist, are private and decode. Messages start with the field ("static.passwordFile").
+  virtual Status Check(Env& env) const = 0;
+  // Credentials keyed by response auth key (matchImages syntax), most specific first.
+  virtual Result<std::vector<KeyedCredential>> Lookup(const CredentialQuery& q, Env& env) const = 0;
+  // Lookup plus expiry and origin; the default is Lookup with no expiry (files).
+  virtual Result<SourceAnswer> Answer(const CredentialQuery& q, Env& env) const;
+};
+
+std::unique_ptr<Source> MakeSource(const RegistryEntry& entry);
+std::unique_ptr<Source> MakeStaticSource(const StaticSourceSpec& spec,
+                                         const std::vector<std::string>& patterns);
+std::unique_ptr<Source> MakeDockerConfigSource(const DockerConfigSourceSpec& spec);
+std::unique_ptr<Source> MakeTokenExchangeSource(const TokenExchangeSourceSpec& spec,
+                                                const std::vector<std::string>& patterns);
+std::unique_ptr<Source> MakeRefreshTokenSource(const RefreshTokenSourceSpec& spec,
+                                               const std::vector<std::string>& patterns);
+std::unique_ptr<Source> MakeFederatedTokenSource(const FederatedTokenSourceSpec& spec,
+                                                 const std::vector<std::string>& patterns);
+
+// Reads a file that holds a secret: regular file, not readable by group or others, at most
+// max_bytes. Errors name the path and the mode, never the content.
+Result<std::string> ReadPrivateFile(const std::string& path, std::size_t max_bytes, Env& env);
+
+// The part before the first '/' (kubelet's registry cache key), and the image without a
+// trailing ":tag" or "@digest".
+std::string_view RegistryOf(std::string_view image);
+std::string StripTagAndDigest(std::string_view image);
+
+// Does `pattern` cover some image of `registry`? (URLsMatch on the host[:port] parts only.)
+bool PatternCoversRegistry(std::string_view pattern, std::string_view registry);
+
+}  // namespace pullguard

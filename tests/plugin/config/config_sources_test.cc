@@ -1,0 +1,108 @@
+// Decoding of tokenExchange, refreshToken, federatedToken and verify in PullguardConfig: values,
+// defaults, and one clear problem per mistake.
+#include <catch2/catch.hpp>
+
+#include "base/env_posix.h"
+#include "plugin/config/config.h"
+#include "tests/support/run.h"
+
+using namespace pullguard;
+
+namespace {
+
+const std::string kHead = "apiVersion: pullguard.io/v1alpha1\nkind: PullguardConfig\nregistries:\n";
+
+void OneProblem(const std::string& entry, const std::string& needle) {
+  ConfigDecode d = DecodeConfig(kHead + entry);
+  std::string all;
+  for (const std::string& p : d.problems) all += p + "\n";
+  INFO(entry << "problems:\n" << all);
+  REQUIRE(d.problems.size() == 1);
+  CHECK(d.problems[0].find(needle) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("config: the exchange sources decode with their defaults", "[config_sources]") {
+  ConfigDecode d = DecodeConfig(kHead + R"(  - match: [a.io]
+    verify: true
+    tokenExchange:
+      endpoint: https://sts.a.io/exchange
+      username: "<token>"
+      audience: a.io
+      scope: "repository:x:pull"
+  - match: [b.io]
+    tokenExchange: {endpoint: "https://sts.b.io/x", username: u, requireServiceAccountToken: "false"}
+  - match: [c.io]
+    refreshToken: {username: robot, passwordFile: /etc/pg/robot.pw, lifetime: 3h}
+  - match: [d.io]
+    verify: false
+    federatedToken: {endpoint: https://d.io/oauth2/federation/robot/token, robot: org+bot}
+)");
+  INFO(d.problems.size());
+  REQUIRE(d.ok());
+  const auto& r = d.config.registries;
+  REQUIRE(r.size() == 4);
+  CHECK(r[0].verify);
+  auto* te = std::get_if<TokenExchangeSourceSpec>(&r[0].source);
+  REQUIRE(te != nullptr);
+  CHECK(te->endpoint == "https://sts.a.io/exchange");
+  CHECK(te->username == "<token>");
+  CHECK(te->audience == "a.io");
+  CHECK(te->scope == "repository:x:pull");
+  CHECK(te->require_service_account_token);
+  CHECK_FALSE(std::get<TokenExchangeSourceSpec>(r[1].source).require_service_account_token);
+  CHECK_FALSE(r[1].verify);
+  auto* rt = std::get_if<RefreshTokenSourceSpec>(&r[2].source);
+  REQUIRE(rt != nullptr);
+  CHECK(rt->login.username == "robot");
+  CHECK(rt->login.password_file == "/etc/pg/robot.pw");
+  CHECK(rt->lifetime == 3 * kHour);
+  CHECK(rt->realm.empty());
+  auto* ft = std::get_if<FederatedTokenSourceSpec>(&r[3].source);
+  REQUIRE(ft != nullptr);
+  CHECK(ft->robot == "org+bot");
+  CHECK_FALSE(r[3].verify);
+}
+
+TEST_CASE("config: exchange source mistakes are named one per line", "[config_sources]") {
+  OneProblem("  - match: [a.io]\n    tokenExchange: {username: u}\n",
+             "registries[0].tokenExchange.endpoint: is required");
+  OneProblem("  - match: [a.io]\n    tokenExchange: {endpoint: ftp://x, username: u}\n",
+             "registries[0].tokenExchange.endpoint: not an absolute http(s) URL");
+  OneProblem("  - match: [a.io]\n    tokenExchange: {endpoint: \"https://u:p@x\", username: u}\n",
+             "must not contain credentials");
+  OneProblem("  - match: [a.io]\n    tokenExchange: {endpoint: https://x}\n",
+             "registries[0].tokenExchange.username: is required");
+  OneProblem(
+      "  - match: [a.io]\n    tokenExchange: {endpoint: https://x, username: u, "
+      "requireServiceAccountToken: maybe}\n",
+      "requireServiceAccountToken: must be true or false");
+  OneProblem("  - match: [a.io]\n    tokenExchange: https://x\n",
+             "registries[0].tokenExchange: must be a map");
+  OneProblem("  - match: [a.io]\n    refreshToken: {username: u}\n",
+             "registries[0].refreshToken: needs password or passwordFile");
+  OneProblem("  - match: [a.io]\n    refreshToken: {username: u, passwordFile: rel.pw}\n",
+             "refreshToken.passwordFile: must be an absolute path");
+  OneProblem("  - match: [a.io]\n    refreshToken: {username: u, password: p, lifetime: 30s}\n",
+             "refreshToken.lifetime: \"30s\" is shorter than 1m");
+  OneProblem("  - match: [a.io]\n    federatedToken: {endpoint: https://x, robot: \"a:b\"}\n",
+             "federatedToken.robot: must not contain ':'");
+  OneProblem("  - match: [a.io]\n    federatedToken: {endpoint: https://x, robot: r, extra: 1}\n",
+             "registries[0].federatedToken: unknown field \"extra\"");
+  OneProblem(
+      "  - match: [a.io]\n    federatedToken: {endpoint: https://x, robot: r}\n"
+      "    static: {username: u, password: p}\n",
+      "registries[0]: more than one credential source");
+}
+
+TEST_CASE("config: an inline refreshToken password needs a private config file",
+          "[config_sources]") {
+  testing::TempDir tmp;
+  std::string text = kHead + "  - match: [a.io]\n    refreshToken: {username: u, password: p}\n";
+  std::string open = tmp.Write("open.yaml", text, 0644);
+  ConfigDecode d = LoadConfig(open, DefaultEnv());
+  REQUIRE(d.problems.size() == 1);
+  CHECK(d.problems[0].find("holds an inline password") != std::string::npos);
+  CHECK(LoadConfig(tmp.Write("private.yaml", text, 0600), DefaultEnv()).ok());
+}

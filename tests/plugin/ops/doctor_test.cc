@@ -1,0 +1,197 @@
+// `pullguard doctor` without a network (--offline): the local checks, healthy and broken one at
+// a time, the report's placement (stdout only when all pass) and the clock-skew rule. The
+// registry checks run against a real registry in tests/e2e/doctor_test.sh.
+#include "plugin/ops/doctor.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "tests/support/run.h"
+
+using pullguard::CheckState;
+using pullguard::testing::Run;
+using pullguard::testing::RunResult;
+using pullguard::testing::TempDir;
+
+namespace {
+
+const char* kPassword = "doctor-Pa55-SENTINEL";
+
+struct Node {
+  TempDir dir;
+  std::string config, kubelet, bin, pw;
+  std::string source = "static: {username: alice, passwordFile: PW}";
+  std::string api = "credentialprovider.kubelet.k8s.io/v1";
+  std::string provider_config;  // --config path in kubelet's args; default: `config`
+  std::string match_images = "[\"registry.internal:5000\"]";
+  Node() {
+    pw = dir.Write("etc/alice.pw", std::string(kPassword) + "\n", 0600);
+    bin = dir.path() + "/bin";
+    mkdir(bin.c_str(), 0755);
+    REQUIRE(symlink(PULLGUARD_BINARY, (bin + "/pullguard").c_str()) == 0);
+  }
+  void Write() {
+    std::string s = source;
+    if (auto at = s.find("PW"); at != std::string::npos) s.replace(at, 2, pw);
+    config = dir.Write("etc/config.yaml",
+                       "apiVersion: pullguard.io/v1alpha1\nkind: PullguardConfig\n"
+                       "stateDir: " +
+                           dir.path() +
+                           "/state\n"
+                           "registries:\n  - match: [\"registry.internal:5000\"]\n    " +
+                           s + "\n",
+                       0600);
+    kubelet =
+        dir.Write("etc/kubelet.yaml",
+                  "apiVersion: kubelet.config.k8s.io/v1\nkind: CredentialProviderConfig\n"
+                  "providers:\n  - name: pullguard\n    matchImages: " +
+                      match_images + "\n    defaultCacheDuration: 5m\n    apiVersion: " + api +
+                      "\n    args: [get-credentials, --config=" +
+                      (provider_config.empty() ? config : provider_config) + "]\n",
+                  0644);
+  }
+  RunResult Doctor() {
+    Write();
+    return Run({"doctor", "--config=" + config, "--kubelet-config=" + kubelet, "--bin-dir=" + bin,
+                "--offline"});
+  }
+};
+
+// A failing report: exit 1, nothing on stdout, the failed check with its fix on stderr.
+void CheckFails(const RunResult& r, const std::string& check, const std::string& needle) {
+  INFO("stderr:\n" << r.err);
+  CHECK(r.rc == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("FAIL  " + check + ": ") != std::string::npos);
+  CHECK(r.err.find(needle) != std::string::npos);
+  CHECK(r.err.find("      fix: ") != std::string::npos);
+  CHECK(r.err.find(kPassword) == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("doctor: a healthy node passes every local check, report on stdout") {
+  Node n;
+  auto r = n.Doctor();
+  INFO("stdout:\n" << r.out << "stderr:\n" << r.err);
+  CHECK(r.rc == 0);
+  CHECK(r.err.empty());
+  for (const char* line :
+       {"ok    config: ", "ok    registries[0] files: ", "ok    state-dir: ",
+        "ok    kubelet-config: ", "ok    kubelet-config provider: ",
+        "ok    kubelet-config apiVersion: ", "ok    kubelet-config matchImages: ",
+        "ok    bin-dir: ", "skip  registries: --offline"}) {
+    CHECK(r.out.find(line) != std::string::npos);
+  }
+  CHECK(r.out.find("runs (pullguard ") != std::string::npos);
+  CHECK(r.out.find("FAIL") == std::string::npos);
+}
+
+TEST_CASE("doctor: each broken piece fails with its fix") {
+  Node n;
+  SECTION("state dir is a file") {
+    n.dir.Write("state", "not a dir");
+    CheckFails(n.Doctor(), "state-dir", "is not a directory");
+  }
+  SECTION("state dir is not private") {
+    mkdir((n.dir.path() + "/state").c_str(), 0755);
+    chmod((n.dir.path() + "/state").c_str(), 0755);
+    CheckFails(n.Doctor(), "state-dir", "chmod 700");
+  }
+  SECTION("password file readable by others") {
+    chmod(n.pw.c_str(), 0644);
+    CheckFails(n.Doctor(), "registries[0] files", n.pw);
+  }
+  SECTION("password file missing") {
+    unlink(n.pw.c_str());
+    CheckFails(n.Doctor(), "registries[0] files", n.pw);
+  }
+  SECTION("config invalid") {
+    n.source = "static: {username: alice}";
+    auto r = n.Doctor();
+    CheckFails(r, "config", "needs password or passwordFile");
+    CHECK(r.err.find("state-dir") == std::string::npos);  // needs the decoded config
+  }
+  SECTION("kubelet runs pullguard with another config") {
+    n.provider_config = "/etc/pullguard/other.yaml";
+    CheckFails(n.Doctor(), "kubelet-config provider", "no provider passes --config=");
+  }
+  SECTION("kubelet's matchImages do not cover the registry") {
+    n.match_images = "[\"*.example.org\"]";
+    CheckFails(n.Doctor(), "kubelet-config matchImages", "registry.internal:5000");
+  }
+  SECTION("service-account sources need a v1 provider with tokenAttributes") {
+    n.source = "tokenExchange: {endpoint: \"https://sts.example/token\", username: x}";
+    n.api = "credentialprovider.kubelet.k8s.io/v1beta1";
+    CheckFails(n.Doctor(), "kubelet-config apiVersion", "service-account token");
+  }
+  SECTION("binary missing from the bin dir") {
+    unlink((n.bin + "/pullguard").c_str());
+    CheckFails(n.Doctor(), "bin-dir", "does not exist");
+  }
+  SECTION("binary not executable") {
+    unlink((n.bin + "/pullguard").c_str());
+    n.dir.Write("bin/pullguard", "#!/bin/sh\necho pullguard 9\n", 0644);
+    CheckFails(n.Doctor(), "bin-dir", "not executable");
+  }
+  SECTION("something else under the provider's name") {
+    unlink((n.bin + "/pullguard").c_str());
+    n.dir.Write("bin/pullguard", "#!/bin/sh\necho hello\n", 0755);
+    CheckFails(n.Doctor(), "bin-dir", "is not pullguard");
+  }
+  SECTION("a binary that does not run") {
+    unlink((n.bin + "/pullguard").c_str());
+    n.dir.Write("bin/pullguard", "#!/bin/sh\nexit 127\n", 0755);
+    CheckFails(n.Doctor(), "bin-dir", "exit status 127");
+  }
+  SECTION("kubelet config itself invalid") {
+    n.Write();
+    n.dir.Write("etc/kubelet.yaml", "apiVersion: kubelet.config.k8s.io/v1\nkind: Nope\n", 0644);
+    auto r = Run({"doctor", "--config=" + n.config, "--kubelet-config=" + n.kubelet, "--offline"});
+    CheckFails(r, "kubelet-config", "validate kubelet-config");
+  }
+}
+
+TEST_CASE("doctor: bad arguments are one line, exit 2") {
+  auto none = Run({"doctor"});
+  CHECK(none.rc == 2);
+  CHECK(none.out.empty());
+  CHECK(none.err ==
+        "pullguard doctor: --config=FILE is required (the path kubelet passes to "
+        "pullguard)\n");
+  auto extra = Run({"doctor", "--config=/x", "--frobnicate"});
+  CHECK(extra.rc == 2);
+  CHECK(extra.err == "pullguard doctor: unexpected argument \"--frobnicate\" (see --help)\n");
+  auto empty = Run({"doctor", "--config="});
+  CHECK(empty.rc == 2);
+  CHECK(empty.err == "pullguard doctor: --config needs a value\n");
+  auto help = Run({"doctor", "--help"});
+  CHECK(help.rc == 0);
+  CHECK(help.out.find("usage: pullguard doctor") == 0);
+}
+
+TEST_CASE("doctor: the registry's Date header against the local clock") {
+  using std::chrono::seconds;
+  auto date = pullguard::ParseHttpDate("Tue, 01 Dec 2026 12:00:00 GMT");
+  REQUIRE(date);
+  CHECK(std::chrono::duration_cast<seconds>(date->time_since_epoch()).count() == 1796126400);
+  CHECK_FALSE(pullguard::ParseHttpDate("yesterday"));
+  CHECK_FALSE(pullguard::ParseHttpDate("Tue, 01 Dec 2026 12:00:00 GMT trailing"));
+
+  const std::string hdr = "Tue, 01 Dec 2026 12:00:00 GMT";
+  auto ok = pullguard::ClockCheck("r:5000", hdr, *date + seconds(59), seconds(60));
+  CHECK(ok.state == CheckState::kOk);
+  CHECK(ok.detail == "local clock is 59 s ahead of the registry");
+  auto ahead = pullguard::ClockCheck("r:5000", hdr, *date + seconds(3600), seconds(60));
+  CHECK(ahead.state == CheckState::kFail);
+  CHECK(ahead.detail == "local clock is 3600 s ahead of the registry");
+  CHECK(ahead.fix.find("chrony") != std::string::npos);
+  auto behind = pullguard::ClockCheck("r:5000", hdr, *date - seconds(61), seconds(60));
+  CHECK(behind.state == CheckState::kFail);
+  CHECK(behind.detail == "local clock is 61 s behind the registry");
+  CHECK(pullguard::ClockCheck("r:5000", std::nullopt, *date, seconds(60)).state ==
+        CheckState::kSkip);
+}
