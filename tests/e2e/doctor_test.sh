@@ -3,20 +3,13 @@
 # in token mode (Bearer), healthy first, then broken one way at a time (wrong password, an image
 # the credential cannot pull, a registry that is down). Args: pullguard binary, source dir, scratch.
 set -euo pipefail
-bin=$1
-src=$2
-scratch=$3
 # shellcheck source=tests/e2e/lib.sh
-. "$src/tests/e2e/lib.sh"
-pg_init "$scratch"
-trap pg_cleanup EXIT
-export REGISTRY_AUTH_FILE=$PG_DIR/empty-auth.json HOME=$PG_DIR/home XDG_RUNTIME_DIR=$PG_DIR/run
-echo '{}' >"$REGISTRY_AUTH_FILE"
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$PG_DIR/out"
+. "$2/tests/e2e/lib.sh"
+pg_e2e "$@"
 
 user=pgdoctor
-pass=$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')
-tpass=$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')
+pass=$(pg_secret)
+tpass=$(pg_secret)
 pg_log "registries"
 pg_start_registry "$user" "$pass"
 pg_build_oci_image "$PG_DIR/oci" 1 >/dev/null

@@ -5,13 +5,9 @@
 # the DaemonSet's ConfigMap payloads like the files they become on a node. A new example that no
 # rule below covers fails the test. Args: pullguard binary, source dir, scratch.
 set -euo pipefail
-bin=$1
-src=$2
-scratch=$3
 # shellcheck source=tests/e2e/lib.sh
-. "$src/tests/e2e/lib.sh"
-pg_init "$scratch"
-trap pg_cleanup EXIT
+. "$2/tests/e2e/lib.sh"
+pg_e2e "$@"
 ex=$src/config-examples
 root=$PG_DIR/root
 

@@ -5,17 +5,12 @@
 # libssl or libcrypto. Timing is measured by scripts/bench.sh, never asserted here.
 # Args: pullguard binary, source dir, scratch dir.
 set -euo pipefail
-bin=$1
-src=$2
-scratch=$3
 # shellcheck source=tests/e2e/lib.sh
-. "$src/tests/e2e/lib.sh"
-pg_init "$scratch"
-trap pg_cleanup EXIT
+. "$2/tests/e2e/lib.sh"
+pg_e2e "$@"
 S=$PG_DIR
-unset PULLGUARD_CONFIG
 
-pw=$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')
+pw=$(pg_secret)
 (umask 077 && printf '%s\n' "$pw" >"$S/alice.pw")
 python3 - "$pw" "$S" <<'PY'
 import base64, json, os, sys

@@ -3,20 +3,12 @@
 # `pullguard get-credentials` run as kubelet runs it, and the returned credentials proven by
 # skopeo (and containerd's ctr when it can run here). Args: pullguard binary, source dir, scratch.
 set -euo pipefail
-bin=$1
-src=$2
-scratch=$3
 # shellcheck source=tests/e2e/lib.sh
-. "$src/tests/e2e/lib.sh"
-pg_init "$scratch"
-trap pg_cleanup EXIT
-# skopeo must not find credentials of its own anywhere.
-export REGISTRY_AUTH_FILE=$PG_DIR/empty-auth.json HOME=$PG_DIR/home XDG_RUNTIME_DIR=$PG_DIR/run
-echo '{}' >"$REGISTRY_AUTH_FILE"
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$PG_DIR/out"
+. "$2/tests/e2e/lib.sh"
+pg_e2e "$@"
 
 user=pgdemo
-pass=$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')
+pass=$(pg_secret)
 pg_log "registry"
 pg_start_registry "$user" "$pass"
 digest=$(pg_build_oci_image "$PG_DIR/oci" 1)

@@ -5,13 +5,9 @@
 # matches its --help. Configs already on the "node" survive install and removal. Also
 # `cmake --install` with DESTDIR gives the same layout. Args: pullguard binary, source, scratch.
 set -euo pipefail
-bin=$1
-src=$2
-scratch=$3
 # shellcheck source=tests/e2e/lib.sh
-. "$src/tests/e2e/lib.sh"
-pg_init "$scratch"
-trap pg_cleanup EXIT
+. "$2/tests/e2e/lib.sh"
+pg_e2e "$@"
 
 # The build tree holding this binary (the nearest parent with CPackConfig.cmake).
 build=$(dirname "$bin")

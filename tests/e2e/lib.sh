@@ -2,7 +2,14 @@
 # skopeo, htpasswd, containerd) started on 127.0.0.1, free ports, cleaned up by pg_cleanup.
 #
 # Source it, then:
-#   pg_init SCRATCH_DIR            creates SCRATCH_DIR (private), sets PG_DIR; call once first.
+#   pg_e2e BIN SRC SCRATCH         the preamble of every e2e test (call it with the test's "$@"):
+#                                  sets bin, src and PG_DIR (a fresh private SCRATCH), installs
+#                                  pg_cleanup on EXIT, gives the test a HOME, XDG_RUNTIME_DIR and
+#                                  registry auth file of its own (skopeo and ctr never find the
+#                                  machine's credentials), makes $PG_DIR/out and $PG_DIR/err, and
+#                                  unsets PULLGUARD_CONFIG and PULLGUARD_LOG_LEVEL.
+#   pg_secret                      prints a fresh random password (32 characters, [A-Za-z0-9]).
+#   pg_init SCRATCH_DIR            creates SCRATCH_DIR (private), sets PG_DIR (pg_e2e calls it).
 #   pg_cleanup                     kills every process started here (by pid), removes temp dirs;
 #                                  install it with: trap pg_cleanup EXIT
 #   pg_free_port                   prints a free TCP port on 127.0.0.1.
@@ -42,6 +49,19 @@ pg_init() {
   mkdir -p "$PG_DIR"
   chmod 700 "$PG_DIR"
 }
+
+pg_e2e() {
+  bin=$1
+  src=$2
+  pg_init "$3"
+  trap pg_cleanup EXIT
+  export REGISTRY_AUTH_FILE=$PG_DIR/empty-auth.json HOME=$PG_DIR/home XDG_RUNTIME_DIR=$PG_DIR/run
+  echo '{}' >"$REGISTRY_AUTH_FILE"
+  mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$PG_DIR/out" "$PG_DIR/err"
+  unset PULLGUARD_CONFIG PULLGUARD_LOG_LEVEL
+}
+
+pg_secret() { head -c 24 /dev/urandom | base64 | tr -d '/+=\n'; }
 
 pg_cleanup() {
   set +e  # cleanup runs to the end whatever fails

@@ -4,10 +4,9 @@
 # Runs the hidden [live] cases of registry_tests, then checks the lazy start-up of libcurl.
 # Usage: registry_flows_test.sh PULLGUARD_BINARY SOURCE_DIR SCRATCH_DIR
 set -euo pipefail
-bin=$1 src=$2 scratch=$3
-source "$src/tests/e2e/lib.sh"
-pg_init "$scratch"
-trap pg_cleanup EXIT
+# shellcheck source=tests/e2e/lib.sh
+. "$2/tests/e2e/lib.sh"
+pg_e2e "$@"
 
 # The unit-test binary sits next to the plugin directory in the same build tree.
 tests_bin=$(cd "$(dirname "$bin")/.." && pwd)/tests/registry_tests
@@ -83,7 +82,7 @@ auth:
     realm: pullguard-tls
     path: $PG_DIR/registry/htpasswd
 YAML
-docker-registry serve "$tls/config.yml" >"$tls/registry.log" 2>&1 &
+pg_serve_registry "$tls"
 PG_PIDS+=("$!")
 tls_registry=127.0.0.1:$tls_port
 for _ in $(seq 1 150); do

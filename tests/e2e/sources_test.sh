@@ -5,22 +5,13 @@
 # consumer of what pullguard returns, and 32 concurrent execs against one token server.
 # Args: pullguard binary, source dir, scratch dir.
 set -euo pipefail
-bin=$1
-src=$2
-scratch=$3
 # shellcheck source=tests/e2e/lib.sh
-. "$src/tests/e2e/lib.sh"
-pg_init "$scratch"
-trap pg_cleanup EXIT
-export REGISTRY_AUTH_FILE=$PG_DIR/empty-auth.json HOME=$PG_DIR/home XDG_RUNTIME_DIR=$PG_DIR/run
-echo '{}' >"$REGISTRY_AUTH_FILE"
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$PG_DIR/err" "$PG_DIR/out"
-unset PULLGUARD_CONFIG
+. "$2/tests/e2e/lib.sh"
+pg_e2e "$@"
 
-secret() { head -c 24 /dev/urandom | base64 | tr -d '/+=\n'; }
-alice_pw=$(secret)
-bob_pw=$(secret)
-carol_pw=$(secret)
+alice_pw=$(pg_secret)
+bob_pw=$(pg_secret)
+carol_pw=$(pg_secret)
 SECRETS=("$alice_pw" "$bob_pw" "$carol_pw")
 
 pg_log "token server + docker-registry in token mode"
