@@ -22,10 +22,7 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 "$root/scripts/bootstrap.sh" --bench
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   say "building Release into $build"
-  # -O3 makes GCC 12 report false -Wrestrict positives inside libstdc++'s string code (GCC bug
-  # 105329); the warning-clean gate is scripts/test.sh's build, this one only measures.
-  BUILD_DIR=$build BUILD_TYPE=Release "$root/scripts/build.sh" -DPULLGUARD_TESTS=OFF \
-    -DPULLGUARD_WERROR=OFF
+  BUILD_DIR=$build BUILD_TYPE=Release "$root/scripts/build.sh" -DPULLGUARD_TESTS=OFF
 fi
 pg=$build/plugin/pullguard
 eb=$build/bench/exec_bench
