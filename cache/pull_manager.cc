@@ -184,6 +184,15 @@ PullCheck PullManager::MustAttemptImagePull(const std::string& image, const std:
   }
   bool expired_match = false;
   std::size_t cached_count = cached->kubernetes_secrets.size();
+  // kubelet's writeRecordWhileMatching: the matching pod secret joins the record.
+  auto record_pod_secret = [&](const ImagePullSecret& pod) {
+    auto w = WritePulledRecordIfChanged(image, image_ref, ImagePullCredentials{{pod}, {}, false});
+    if (!w.ok()) {
+      out.write_error = w.error().message;
+    } else {
+      out.record_updated = *w;
+    }
+  };
   for (const auto& pod : pod_secrets) {
     for (const auto& c : cached->kubernetes_secrets) {
       bool hashes = !c.credential_hash.empty() && pod.credential_hash == c.credential_hash;
@@ -199,12 +208,7 @@ PullCheck PullManager::MustAttemptImagePull(const std::string& image, const std:
                      " holds credentials that pulled " + *key + " (secret " +
                      Coordinates(c.ns, c.name) + ")";
         if (!coords && cached_count < kWriteRecordWhileMatchingLimit) {
-          auto w =
-              WritePulledRecordIfChanged(image, image_ref, ImagePullCredentials{{pod}, {}, false});
-          if (!w.ok())
-            out.write_error = w.error().message;
-          else
-            out.record_updated = *w;
+          record_pod_secret(pod);
         }
         return out;
       }
@@ -213,12 +217,7 @@ PullCheck PullManager::MustAttemptImagePull(const std::string& image, const std:
         out.must_pull = false;
         out.reason = why + "; pod secret " + Coordinates(pod.ns, pod.name) + " pulled " + *key +
                      " before and was rotated since";
-        auto w =
-            WritePulledRecordIfChanged(image, image_ref, ImagePullCredentials{{pod}, {}, false});
-        if (!w.ok())
-          out.write_error = w.error().message;
-        else
-          out.record_updated = *w;
+        record_pod_secret(pod);
         return out;
       }
     }

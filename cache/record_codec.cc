@@ -97,6 +97,18 @@ void AppendKey(std::string& out, const char* key) {
   out += "\":";
 }
 
+// `{"uid":…,"namespace":…,"name":…` (no closing brace): the coordinates every secret and service
+// account entry starts with, in Go's field order.
+void AppendCoordinates(std::string& out, const std::string& uid, const std::string& ns,
+                       const std::string& name) {
+  out += "{\"uid\":";
+  AppendGoJsonString(out, uid);
+  out += ",\"namespace\":";
+  AppendGoJsonString(out, ns);
+  out += ",\"name\":";
+  AppendGoJsonString(out, name);
+}
+
 }  // namespace
 
 Result<ImagePulledRecord> DecodePulledRecord(std::string_view text) {
@@ -145,12 +157,7 @@ std::string EncodeCredentials(const ImagePullCredentials& c) {
     for (std::size_t i = 0; i < c.kubernetes_secrets.size(); ++i) {
       const auto& s = c.kubernetes_secrets[i];
       if (i) out.push_back(',');
-      out += "{\"uid\":";
-      AppendGoJsonString(out, s.uid);
-      out += ",\"namespace\":";
-      AppendGoJsonString(out, s.ns);
-      out += ",\"name\":";
-      AppendGoJsonString(out, s.name);
+      AppendCoordinates(out, s.uid, s.ns, s.name);
       out += ",\"credentialHash\":";
       AppendGoJsonString(out, s.credential_hash);
       out.push_back('}');
@@ -165,12 +172,7 @@ std::string EncodeCredentials(const ImagePullCredentials& c) {
     for (std::size_t i = 0; i < c.kubernetes_service_accounts.size(); ++i) {
       const auto& s = c.kubernetes_service_accounts[i];
       if (i) out.push_back(',');
-      out += "{\"uid\":";
-      AppendGoJsonString(out, s.uid);
-      out += ",\"namespace\":";
-      AppendGoJsonString(out, s.ns);
-      out += ",\"name\":";
-      AppendGoJsonString(out, s.name);
+      AppendCoordinates(out, s.uid, s.ns, s.name);
       out.push_back('}');
     }
     out.push_back(']');

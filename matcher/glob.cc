@@ -4,44 +4,12 @@
 
 #include <cstdint>
 
+#include "base/utf8.h"
+
 namespace pullguard {
 namespace {
 
 constexpr char kSeparator = '/';
-constexpr char32_t kRuneError = 0xFFFD;
-
-struct Decoded {
-  char32_t rune;
-  size_t width;
-};
-
-// utf8.DecodeRuneInString: invalid or short sequences decode as (RuneError, 1).
-Decoded DecodeRune(std::string_view s) {
-  if (s.empty()) return {kRuneError, 0};
-  auto b0 = static_cast<uint8_t>(s[0]);
-  if (b0 < 0x80) return {b0, 1};
-  size_t n;
-  char32_t r;
-  char32_t min;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2, r = b0 & 0x1F, min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3, r = b0 & 0x0F, min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4, r = b0 & 0x07, min = 0x10000;
-  } else {
-    return {kRuneError, 1};
-  }
-  if (s.size() < n) return {kRuneError, 1};
-  for (size_t i = 1; i < n; ++i) {
-    auto b = static_cast<uint8_t>(s[i]);
-    if ((b & 0xC0) != 0x80) return {kRuneError, 1};
-    r = (r << 6) | (b & 0x3F);
-  }
-  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return {kRuneError, 1};
-  return {r, n};
-}
-
 struct Chunk {
   bool star = false;
   std::string_view chunk;
@@ -86,8 +54,8 @@ Esc GetEsc(std::string_view chunk) {
     chunk.remove_prefix(1);
     if (chunk.empty()) return e;
   }
-  Decoded d = DecodeRune(chunk);
-  bool bad = d.rune == kRuneError && d.width == 1;
+  DecodedRune d = DecodeRune(chunk);
+  bool bad = IsInvalidRune(d);
   e.rune = d.rune;
   e.rest = chunk.substr(d.width);
   e.ok = !bad && !e.rest.empty();
@@ -110,7 +78,7 @@ ChunkMatch MatchChunk(std::string_view chunk, std::string_view s) {
     if (c == '[') {
       char32_t r = 0;
       if (!failed) {
-        Decoded d = DecodeRune(s);
+        DecodedRune d = DecodeRune(s);
         r = d.rune;
         s.remove_prefix(d.width);
       }

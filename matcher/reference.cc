@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/ascii.h"
 #include "base/quote.h"
 #include "matcher/reference_grammar.h"
 
@@ -24,14 +25,6 @@ Error Fail(ReferenceError* why, ReferenceError kind, std::string_view input, std
 
 bool HasUpper(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 // go-digest's Digest.Validate for the algorithms Go registers by default in container tools.
@@ -105,7 +98,7 @@ Result<Reference> ParseAs(std::string_view s, std::string_view shown, ReferenceE
   std::string digest;
   if (!grammar::MatchReference(s, &name, &tag, &digest)) {
     if (s.empty()) return Fail(why, ReferenceError::kEmpty, shown, "empty image reference");
-    if (grammar::MatchReference(ToLower(s), nullptr, nullptr, nullptr)) {
+    if (grammar::MatchReference(AsciiLower(s), nullptr, nullptr, nullptr)) {
       return Fail(why, ReferenceError::kUppercase, shown, "repository name must be lowercase");
     }
     return Fail(why, ReferenceError::kBadFormat, shown, "invalid reference format");

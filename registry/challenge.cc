@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/ascii.h"
+
 namespace pullguard::registry {
 namespace {
 
@@ -37,12 +39,6 @@ bool IsToken68Char(char c) {
          c == '~' || c == '+' || c == '/';
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 class Parser {
  public:
   explicit Parser(std::string_view s) : s_(s) {}
@@ -55,7 +51,7 @@ class Parser {
       Challenge c;
       std::string_view scheme = Token();
       if (scheme.empty()) return;
-      c.scheme = Lower(scheme);
+      c.scheme = AsciiLower(scheme);
       bool had_space = SkipOws();
       if (Eof() || Peek() == ',') {
         out.push_back(std::move(c));
@@ -120,7 +116,7 @@ class Parser {
 
   void AddParam(Challenge& c, std::string_view name, std::string value) {
     if (c.params.size() >= kMaxParams) return;
-    c.params.emplace(Lower(name), std::move(value));
+    c.params.emplace(AsciiLower(name), std::move(value));
   }
 
   // Whether the text at i_ (a token, BWS, '=') starts an auth-param rather than a token68.

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "base/ascii.h"
 #include "registry/curl_api.h"
 #include "registry/http_client.h"
 #include "registry/retry.h"
@@ -69,8 +70,7 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t n, void* user) {
   }
   std::size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return len;
-  std::string name(line.substr(0, colon));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string name = AsciiLower(line.substr(0, colon));
   t->headers.emplace_back(std::move(name), Trim(line.substr(colon + 1)));
   return len;
 }
@@ -296,8 +296,7 @@ Result<HttpResponse> CurlClient::Send(const HttpRequest& request) {
     bool bad = name.empty() || name.find_first_of(":\r\n") != std::string::npos ||
                value.find_first_of("\r\n") != std::string::npos;
     if (bad) return MakeError(ErrorKind::kInvalidArgument, "malformed request header");
-    std::string lower = name;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string lower = AsciiLower(name);
     if (lower == "authorization" || lower == "proxy-authorization") {
       return MakeError(ErrorKind::kInvalidArgument,
                        "credentials belong in HttpRequest::authorization, not in headers");

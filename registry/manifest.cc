@@ -112,9 +112,7 @@ Result<ManifestInfo> ResolveManifest(HttpClient& client, const RegistryEndpoint&
     auto g = client.Send(ManifestRequest(url, authorization));
     if (!g.ok()) return g.error();
     if (g->status != 200) return StatusError(g->status, what, g->body);
-    auto computed = Sha256Digest(g->body);
-    if (!computed.ok()) return computed.error();
-    digest = *computed;
+    digest = Sha256Digest(g->body);
     info.digest_from_body = true;
     info.media_type = g->Header("content-type").value_or(info.media_type);
     info.size = g->body.size();

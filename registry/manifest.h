@@ -43,8 +43,8 @@ Result<RepositoryAccess> ProbeTagsList(HttpClient& client, const RegistryEndpoin
                                        std::string_view repository,
                                        const std::optional<Secret>& authorization);
 
-// "sha256:<hex>" of data (base/sha256.h). Never fails; Result kept for the callers' shape.
-Result<std::string> Sha256Digest(std::string_view data);
+// "sha256:<hex>" of data (base/sha256.h).
+std::string Sha256Digest(std::string_view data);
 
 // Whether text is "sha256:" + 64 lower-case hex digits.
 bool IsSha256Digest(std::string_view text);

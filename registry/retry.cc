@@ -3,8 +3,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 #include <string>
+
+#include "registry/http_date.h"
 
 namespace pullguard::registry {
 
@@ -26,17 +27,10 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
     secs = std::min<long long>(secs, 24LL * 365 * 3600);
     return std::chrono::milliseconds(secs * 1000);
   }
-  std::string text(value);
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  // system_clock's 64-bit nanoseconds end in 2262; a date that far off is not a real answer.
-  if (tm.tm_year < 70 || tm.tm_year > 300) return std::nullopt;
-  std::time_t when = timegm(&tm);
-  if (when == static_cast<std::time_t>(-1)) return std::nullopt;
-  auto at = std::chrono::system_clock::from_time_t(when);
-  if (at <= now) return std::chrono::milliseconds(0);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
+  auto at = ParseHttpDate(value);
+  if (!at) return std::nullopt;
+  if (*at <= now) return std::chrono::milliseconds(0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*at - now);
 }
 
 std::chrono::milliseconds Backoff(int attempt, std::chrono::milliseconds base, double jitter) {

@@ -5,7 +5,7 @@
 
 namespace pullguard::registry {
 
-Result<std::string> Sha256Digest(std::string_view data) {
+std::string Sha256Digest(std::string_view data) {
   return "sha256:" + Sha256Hex(data);
 }
 

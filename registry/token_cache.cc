@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "registry/manifest.h"
+#include "base/sha256.h"
 
 namespace pullguard::registry {
 namespace {
@@ -24,16 +24,15 @@ system_clock::time_point FromUnix(long long s) {
 
 }  // namespace
 
-Result<std::string> CredentialKeyHash(std::initializer_list<std::string_view> parts) {
+std::string CredentialKeyHash(std::initializer_list<std::string_view> parts) {
   std::string joined;
   for (std::string_view p : parts) {
     joined.append(p);
     joined.push_back('\0');
   }
-  auto d = Sha256Digest(joined);
+  std::string hex = Sha256Hex(joined);
   std::fill(joined.begin(), joined.end(), '\0');
-  if (!d.ok()) return d.error();
-  return d->substr(7);
+  return hex;
 }
 
 std::string EncodeCachedToken(const CachedToken& token) {
@@ -81,18 +80,16 @@ Result<CachedToken> DecodeCachedToken(std::string_view text) {
 TokenCache::TokenCache(Env& env, std::string dir, TokenCacheOptions options)
     : env_(env), dir_(std::move(dir)), options_(options) {}
 
-Result<std::string> TokenCache::PathFor(const TokenCacheKey& key) const {
-  auto h =
-      CredentialKeyHash({"pullguard-token-cache-v1", key.registry, key.credential_hash, key.scope});
-  if (!h.ok()) return h.error();
-  return dir_ + "/" + *h + ".json";
+std::string TokenCache::PathFor(const TokenCacheKey& key) const {
+  return dir_ + "/" +
+         CredentialKeyHash({"pullguard-token-cache-v1", key.registry, key.credential_hash, key.scope}) +
+         ".json";
 }
 
 std::optional<CachedToken> TokenCache::Get(const TokenCacheKey& key,
                                            system_clock::time_point now) const {
-  auto path = PathFor(key);
-  if (!path.ok()) return std::nullopt;
-  auto text = env_.ReadFile(*path, kMaxTokenFileBytes);
+  const std::string path = PathFor(key);
+  auto text = env_.ReadFile(path, kMaxTokenFileBytes);
   if (!text.ok()) return std::nullopt;
   auto token = DecodeCachedToken(*text);
   if (!token.ok()) return std::nullopt;
@@ -101,16 +98,14 @@ std::optional<CachedToken> TokenCache::Get(const TokenCacheKey& key,
 }
 
 Status TokenCache::Put(const TokenCacheKey& key, const CachedToken& token) {
-  auto path = PathFor(key);
-  if (!path.ok()) return path.error();
+  const std::string path = PathFor(key);
   PG_TRY(env_.CreateDirs(dir_, 0700));
-  return env_.WriteFileAtomic(*path, EncodeCachedToken(token), 0600);
+  return env_.WriteFileAtomic(path, EncodeCachedToken(token), 0600);
 }
 
 Status TokenCache::Remove(const TokenCacheKey& key) {
-  auto path = PathFor(key);
-  if (!path.ok()) return path.error();
-  return env_.RemoveFile(*path);
+  const std::string path = PathFor(key);
+  return env_.RemoveFile(path);
 }
 
 Result<CachedToken> TokenCache::StaleOr(const std::string& path, system_clock::time_point now,
@@ -130,14 +125,13 @@ Result<CachedToken> TokenCache::GetOrFetch(const TokenCacheKey& key,
                                            const Fetcher& fetch, bool* fetched) {
   if (fetched != nullptr) *fetched = false;
   if (auto hit = Get(key, now())) return std::move(*hit);
-  auto path = PathFor(key);
-  if (!path.ok()) return path.error();
+  const std::string path = PathFor(key);
 
   std::unique_ptr<FileLock> lock;
   if (env_.CreateDirs(dir_, 0700).ok()) {
-    auto l = env_.LockFile(*path + ".lock", options_.lock_timeout);
+    auto l = env_.LockFile(path + ".lock", options_.lock_timeout);
     if (!l.ok() && l.error().kind == ErrorKind::kUnavailable) {
-      return StaleOr(*path, now(),
+      return StaleOr(path, now(),
                      Error{ErrorKind::kUnavailable,
                            "token cache: another pullguard process is still fetching this token"});
     }
@@ -149,10 +143,10 @@ Result<CachedToken> TokenCache::GetOrFetch(const TokenCacheKey& key,
   }
   if (fetched != nullptr) *fetched = true;
   auto token = fetch();
-  if (!token.ok()) return StaleOr(*path, now(), token.error());
+  if (!token.ok()) return StaleOr(path, now(), token.error());
   // A token that is not valid long enough to be reused is not worth a file.
   if (lock && token->expires_at >= now() + options_.min_validity) {
-    (void)env_.WriteFileAtomic(*path, EncodeCachedToken(*token), 0600);
+    (void)env_.WriteFileAtomic(path, EncodeCachedToken(*token), 0600);
     // Only after a network fetch, whose cost dwarfs a directory scan: the cached path stays cheap.
     (void)Prune(now());
   }

@@ -30,7 +30,7 @@ struct CachedToken {
 
 // sha256 hex of the NUL-joined parts (64 characters). For credentials the parts are e.g.
 // {kind, username, password}; the result is safe to store and log.
-Result<std::string> CredentialKeyHash(std::initializer_list<std::string_view> parts);
+std::string CredentialKeyHash(std::initializer_list<std::string_view> parts);
 
 struct TokenCacheOptions {
   // A cached token is handed out only while it stays valid for at least this long.
@@ -73,7 +73,7 @@ class TokenCache {
   Result<int> Prune(std::chrono::system_clock::time_point now);
 
   // "<dir>/<sha256 of the key>.json"
-  Result<std::string> PathFor(const TokenCacheKey& key) const;
+  std::string PathFor(const TokenCacheKey& key) const;
 
  private:
   // The stale-if-error answer to a failed fetch: the cached token, or `failure` itself.

@@ -68,7 +68,4 @@ std::string PullScope(std::string_view repository);
 Secret BasicAuthorization(std::string_view username, const Secret& password);
 Secret BearerAuthorization(const Secret& token);
 
-// RFC 4648 base64 with padding (for Basic auth; exposed for tests and sources).
-std::string Base64Encode(std::string_view data);
-
 }  // namespace pullguard::registry

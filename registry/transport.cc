@@ -5,16 +5,11 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cctype>
+
+#include "base/ascii.h"
 
 namespace pullguard::registry {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The host part of host[:port], [v6]:port or a bare IPv6 literal.
 std::string HostPart(std::string_view host_port) {
@@ -30,7 +25,7 @@ std::string HostPart(std::string_view host_port) {
 }  // namespace
 
 std::string ApiHost(std::string_view host) {
-  std::string h = Lower(host);
+  std::string h = AsciiLower(host);
   if (h == "docker.io" || h == "index.docker.io") return "registry-1.docker.io";
   return std::string(host);
 }
@@ -40,7 +35,7 @@ std::string BaseUrl(const RegistryEndpoint& endpoint) {
 }
 
 bool IsLoopbackHost(std::string_view host_port) {
-  std::string host = Lower(HostPart(host_port));
+  std::string host = AsciiLower(HostPart(host_port));
   if (host == "localhost") return true;
   in_addr v4{};
   if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;

@@ -5,20 +5,12 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/ascii.h"
+
 namespace pullguard::registry {
 namespace {
 
 constexpr std::size_t kMaxUrl = 8 * 1024;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && Lower(s.substr(0, prefix.size())) == prefix;
-}
 
 bool IsHostChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_' ||
@@ -59,11 +51,11 @@ Result<Url> ParseUrl(std::string_view text) {
   }
   Url url;
   std::string_view rest;
-  if (StartsWithNoCase(text, "https://")) {
+  if (AsciiStartsWithFold(text, "https://")) {
     url.scheme = "https";
     url.port = 443;
     rest = text.substr(8);
-  } else if (StartsWithNoCase(text, "http://")) {
+  } else if (AsciiStartsWithFold(text, "http://")) {
     url.scheme = "http";
     url.port = 80;
     rest = text.substr(7);
@@ -101,7 +93,7 @@ Result<Url> ParseUrl(std::string_view text) {
     }
   }
   if (host.empty()) return Invalid("URL has no host");
-  url.host = Lower(host);
+  url.host = AsciiLower(host);
   if (!port.empty()) {
     int p = 0;
     auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
@@ -121,7 +113,7 @@ Result<Url> ParseUrl(std::string_view text) {
 
 Result<Url> ResolveReference(const Url& base, std::string_view location) {
   if (location.empty()) return Invalid("redirect without a location");
-  if (StartsWithNoCase(location, "http://") || StartsWithNoCase(location, "https://")) {
+  if (AsciiStartsWithFold(location, "http://") || AsciiStartsWithFold(location, "https://")) {
     return ParseUrl(location);
   }
   if (location.size() >= 2 && location.substr(0, 2) == "//") {

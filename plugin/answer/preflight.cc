@@ -29,8 +29,7 @@ Result<std::optional<Secret>> Authorization(registry::HttpClient& client,
                                             const ExchangeContext& ctx, Env& env, bool fresh) {
   auto hash =
       registry::CredentialKeyHash({"basic", credential.username, credential.password.reveal()});
-  if (!hash.ok()) return hash.error();
-  registry::TokenCacheKey key{endpoint.host, *hash, registry::PullScope(path)};
+  registry::TokenCacheKey key{endpoint.host, hash, registry::PullScope(path)};
   registry::TokenCache cache = TokenCacheFor(ctx, env);
   if (fresh) (void)cache.Remove(key);
   if (auto hit = cache.Get(key, ctx.now())) {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "matcher/urls_match.h"
 #include "plugin/answer/preflight.h"
+#include "plugin/kubelet/cache_key.h"
 #include "plugin/ops/log.h"
 #include "plugin/ops/metrics.h"
 #include "plugin/sources/exchange_context.h"
@@ -32,22 +32,12 @@ int Width(CacheKeyType t) {
 // Does the entry apply to some image that shares the cache key of `image` under `scope`?
 Result<bool> Relevant(const RegistryEntry& e, std::string_view image, CacheKeyType scope) {
   for (const std::string& p : e.match) {
-    switch (scope) {
-      case CacheKeyType::kImage: {
-        auto m = UrlsMatch(p, image);
-        if (!m.ok()) {
-          return MakeError(ErrorKind::kInvalidArgument,
-                           "image cannot be matched: " + m.error().message);
-        }
-        if (*m) return true;
-        break;
-      }
-      case CacheKeyType::kRegistry:
-        if (PatternCoversRegistry(p, RegistryOf(image))) return true;
-        break;
-      case CacheKeyType::kGlobal:
-        return true;
+    auto in = PatternInScope(p, image, scope);
+    if (!in.ok()) {
+      return MakeError(ErrorKind::kInvalidArgument,
+                       "image cannot be matched: " + in.error().message);
     }
+    if (*in) return true;
   }
   return false;
 }

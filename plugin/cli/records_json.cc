@@ -49,18 +49,29 @@ Result<std::optional<bool>> JsonBool(const nlohmann::json& obj, const char* fiel
   return std::optional<bool>(it->get<bool>());
 }
 
+namespace {
+
+// uid, namespace and name: strings, present (they may be empty where kubelet allows it).
+Status ReadCoordinates(const nlohmann::json& j, const std::string& what, std::string& uid,
+                       std::string& ns, std::string& name) {
+  auto u = JsonString(j, "uid", true, what);
+  if (!u.ok()) return u.error();
+  auto n = JsonString(j, "namespace", true, what);
+  if (!n.ok()) return n.error();
+  auto m = JsonString(j, "name", true, what);
+  if (!m.ok()) return m.error();
+  uid = std::move(*u);
+  ns = std::move(*n);
+  name = std::move(*m);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<ImagePullSecret> SecretFromJson(const nlohmann::json& j, const std::string& what) {
   PG_TRY(CheckKnownFields(j, {"uid", "namespace", "name", "auth", "credentialHash"}, what));
   ImagePullSecret s;
-  auto uid = JsonString(j, "uid", true, what);
-  if (!uid.ok()) return uid.error();
-  auto ns = JsonString(j, "namespace", true, what);
-  if (!ns.ok()) return ns.error();
-  auto name = JsonString(j, "name", true, what);
-  if (!name.ok()) return name.error();
-  s.uid = *uid;
-  s.ns = *ns;
-  s.name = *name;
+  PG_TRY(ReadCoordinates(j, what, s.uid, s.ns, s.name));
   bool has_auth = j.contains("auth") && !j["auth"].is_null();
   bool has_hash = j.contains("credentialHash") && !j["credentialHash"].is_null();
   if (has_auth == has_hash) {
@@ -83,18 +94,10 @@ Result<ImagePullServiceAccount> ServiceAccountFromJson(const nlohmann::json& j,
                                                        const std::string& what) {
   PG_TRY(CheckKnownFields(j, {"uid", "namespace", "name"}, what));
   ImagePullServiceAccount sa;
-  auto uid = JsonString(j, "uid", true, what);
-  if (!uid.ok()) return uid.error();
-  auto ns = JsonString(j, "namespace", true, what);
-  if (!ns.ok()) return ns.error();
-  auto name = JsonString(j, "name", true, what);
-  if (!name.ok()) return name.error();
-  if (uid->empty() || ns->empty() || name->empty()) {
+  PG_TRY(ReadCoordinates(j, what, sa.uid, sa.ns, sa.name));
+  if (sa.uid.empty() || sa.ns.empty() || sa.name.empty()) {
     return MakeError(ErrorKind::kInvalidArgument, what + ": uid, namespace and name must be set");
   }
-  sa.uid = *uid;
-  sa.ns = *ns;
-  sa.name = *name;
   return sa;
 }
 

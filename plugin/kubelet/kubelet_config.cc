@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/ascii.h"
 #include "base/strict_json.h"
 #include "base/utf8.h"
 #include "matcher/urls_match.h"
@@ -516,9 +517,7 @@ class ProviderValidator {
     std::set<std::string> seen;
     for (const std::string& k : keys) {
       // A qualified name, except that case does not matter (annotation key rules).
-      std::string lower = k;
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::string lower = AsciiLower(k);
       for (const std::string& msg : IsQualifiedName(lower)) {
         Add(field, "Invalid value: " + QuoteForError(k) + ": " + msg);
       }

@@ -49,7 +49,5 @@ void CheckRegistries(const DoctorOptions& o, const Config& config, Env& env, Rep
 CheckLine ClockCheck(const std::string& host, const std::optional<std::string>& date,
                      std::chrono::system_clock::time_point now, std::chrono::seconds max_skew);
 
-// "Tue, 01 Dec 2026 12:00:00 GMT" (RFC 9110 IMF-fixdate) -> time; nullopt when malformed.
-std::optional<std::chrono::system_clock::time_point> ParseHttpDate(std::string_view text);
 
 }  // namespace pullguard

@@ -1,7 +1,6 @@
 // Doctor's network checks: each registry host answers /v2/ over verified TLS (or plain HTTP on
 // loopback) with a challenge pullguard speaks and a Date close to the local clock; each entry's
 // credential is accepted; each --image resolves as get-credentials would resolve it.
-#include <ctime>
 #include <set>
 #include <variant>
 
@@ -13,6 +12,7 @@
 #include "plugin/sources/source.h"
 #include "registry/authorize.h"
 #include "registry/challenge.h"
+#include "registry/http_date.h"
 #include "registry/token_flow.h"
 
 namespace pullguard {
@@ -182,7 +182,7 @@ void DryRunImage(const DoctorOptions& o, const Config& config, const std::string
 CheckLine ClockCheck(const std::string& host, const std::optional<std::string>& date,
                      std::chrono::system_clock::time_point now, std::chrono::seconds max_skew) {
   const std::string name = "registry " + host + " clock";
-  auto when = date ? ParseHttpDate(*date) : std::nullopt;
+  auto when = date ? registry::ParseHttpDate(*date) : std::nullopt;
   if (!when) return {CheckState::kSkip, name, "no usable Date header", ""};
   auto skew = std::chrono::duration_cast<std::chrono::seconds>(now - *when);
   std::string text = "local clock is " + std::to_string(std::abs(skew.count())) + " s " +
@@ -193,16 +193,6 @@ CheckLine ClockCheck(const std::string& host, const std::optional<std::string>& 
             "by it"};
   }
   return {CheckState::kOk, name, text, ""};
-}
-
-std::optional<std::chrono::system_clock::time_point> ParseHttpDate(std::string_view text) {
-  std::tm tm{};
-  std::string s(text);
-  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  std::time_t t = timegm(&tm);
-  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(t);
 }
 
 void CheckRegistries(const DoctorOptions& o, const Config& config, Env& env, Report& r) {

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
-#include "matcher/urls_match.h"
 #include "registry/url.h"
 
 namespace pullguard {
@@ -78,30 +77,6 @@ GoDuration CacheDurationUntil(system_clock::time_point issued_at,
               SafetyMargin(issued_at, expires_at);
   if (left.count() <= 0) return 0;
   return left.count() * kSecond;
-}
-
-Result<std::vector<std::string>> MatchingPatterns(const std::vector<std::string>& patterns,
-                                                  const CredentialQuery& q) {
-  std::vector<std::string> out;
-  for (const std::string& p : patterns) {
-    bool take = false;
-    switch (q.scope) {
-      case CacheKeyType::kImage: {
-        auto m = UrlsMatch(p, q.image);
-        if (!m.ok()) return MakeError(ErrorKind::kInvalidArgument, m.error().message);
-        take = *m;
-        break;
-      }
-      case CacheKeyType::kRegistry:
-        take = PatternCoversRegistry(p, RegistryOf(q.image));
-        break;
-      case CacheKeyType::kGlobal:
-        take = true;
-        break;
-    }
-    if (take) out.push_back(p);
-  }
-  return out;
 }
 
 JwtClaims PeekJwtClaims(const Secret& token) {

@@ -66,11 +66,6 @@ GoDuration CacheDurationUntil(std::chrono::system_clock::time_point issued_at,
 std::chrono::seconds SafetyMargin(std::chrono::system_clock::time_point issued_at,
                                   std::chrono::system_clock::time_point expires_at);
 
-// The entry's patterns that apply to the query (the static source's rule: the image for Image,
-// its registry for Registry, all for Global).
-Result<std::vector<std::string>> MatchingPatterns(const std::vector<std::string>& patterns,
-                                                  const CredentialQuery& q);
-
 // The unverified payload claims of a JWT that pullguard uses: `exp` and the service account's
 // kubernetes.io coordinates. Not a JWT (or no such claim): the field stays empty.
 struct JwtClaims {

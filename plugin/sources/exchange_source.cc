@@ -10,7 +10,7 @@ Result<std::vector<KeyedCredential>> ExchangeSource::Lookup(const CredentialQuer
 }
 
 Result<SourceAnswer> ExchangeSource::Answer(const CredentialQuery& q, Env& env) const {
-  auto patterns = MatchingPatterns(patterns_, q);
+  auto patterns = PatternsInScope(patterns_, q.image, q.scope);
   if (!patterns.ok()) return patterns.error();
   if (patterns->empty()) return SourceAnswer{};
   if (q.exchange == nullptr) {

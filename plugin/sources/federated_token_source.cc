@@ -32,8 +32,7 @@ class FederatedTokenSource : public ExchangeSource {
     }
     auto subject =
         registry::CredentialKeyHash({"service-account-token", ctx.service_account_token.reveal()});
-    if (!subject.ok()) return subject.error();
-    registry::TokenCacheKey key{spec_.endpoint, *subject, "federated\n" + spec_.robot};
+    registry::TokenCacheKey key{spec_.endpoint, subject, "federated\n" + spec_.robot};
     registry::TokenCache cache = TokenCacheFor(ctx, env);
     bool fetched = false;
     auto token = cache.GetOrFetch(

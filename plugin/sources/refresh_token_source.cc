@@ -17,7 +17,6 @@ namespace {
 using std::chrono::system_clock;
 
 constexpr const char* kRefreshUsername = "00000000-0000-0000-0000-000000000000";
-constexpr std::size_t kMaxPasswordFileBytes = 64 * 1024;
 
 class RefreshTokenSource : public ExchangeSource {
  public:
@@ -27,7 +26,7 @@ class RefreshTokenSource : public ExchangeSource {
   std::string_view kind() const override { return "refreshToken"; }
 
   Status Check(Env& env) const override {
-    auto pw = Password(env);
+    auto pw = LoginPassword(spec_.login, "refreshToken", env);
     if (!pw.ok()) return pw.error();
     return Status::Ok();
   }
@@ -37,14 +36,13 @@ class RefreshTokenSource : public ExchangeSource {
                                 const std::vector<std::string>& /*patterns*/,
                                 const ExchangeContext& ctx, Env& env) const override {
     SourceAnswer out;
-    auto pw = Password(env);
+    auto pw = LoginPassword(spec_.login, "refreshToken", env);
     if (!pw.ok()) return pw.error();
     // A refresh token belongs to one registry: it is handed out for the image's registry only,
     // even when the entry's patterns are wider.
     std::string registry(RegistryOf(q.image));
     auto hash = registry::CredentialKeyHash({"login", spec_.login.username, pw->reveal()});
-    if (!hash.ok()) return hash.error();
-    registry::TokenCacheKey key{registry, *hash, "refresh\n" + spec_.realm + "\n" + spec_.service};
+    registry::TokenCacheKey key{registry, hash, "refresh\n" + spec_.realm + "\n" + spec_.service};
     auto margin = SafetyMargin(system_clock::time_point(),
                                system_clock::time_point(std::chrono::nanoseconds(spec_.lifetime)));
     registry::TokenCacheOptions options;
@@ -103,23 +101,6 @@ class RefreshTokenSource : public ExchangeSource {
                                                 std::chrono::duration_cast<system_clock::duration>(
                                                     std::chrono::nanoseconds(spec_.lifetime)));
     return out;
-  }
-
-  Result<Secret> Password(Env& env) const {
-    if (spec_.login.password) return *spec_.login.password;
-    auto text = ReadPrivateFile(spec_.login.password_file, kMaxPasswordFileBytes, env);
-    if (!text.ok()) {
-      return MakeError(text.error().kind, "refreshToken.passwordFile: " + text.error().message);
-    }
-    std::string pw = std::move(*text);
-    if (pw.ends_with("\n")) pw.pop_back();
-    if (pw.ends_with("\r")) pw.pop_back();
-    if (pw.empty() || pw.find('\n') != std::string::npos) {
-      return MakeError(ErrorKind::kInvalidArgument,
-                       "refreshToken.passwordFile: " + spec_.login.password_file +
-                           " must hold one non-empty line");
-    }
-    return Secret(std::move(pw));
   }
 
   RefreshTokenSourceSpec spec_;

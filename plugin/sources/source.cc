@@ -1,10 +1,7 @@
-// The source factory and the helpers every source shares: private-file reads and the image and
-// registry name pieces kubelet's cache keys are made of.
+// The source factory and the private-file reads every file-backed source shares.
 #include "plugin/sources/source.h"
 
 #include <cstdio>
-
-#include "matcher/urls_match.h"
 
 namespace pullguard {
 
@@ -49,24 +46,24 @@ Result<std::string> ReadPrivateFile(const std::string& path, std::size_t max_byt
   return env.ReadFile(path, max_bytes);
 }
 
-std::string_view RegistryOf(std::string_view image) {
-  return image.substr(0, image.find('/'));
-}
-
-std::string StripTagAndDigest(std::string_view image) {
-  std::string_view s = image.substr(0, image.find('@'));
-  auto slash = s.rfind('/');
-  auto colon = s.rfind(':');
-  // A ':' before the last '/' is a port; one after it (or with no '/' at all) starts a tag.
-  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
-    s = s.substr(0, colon);
+Result<Secret> LoginPassword(const StaticSourceSpec& login, std::string_view field, Env& env) {
+  constexpr std::size_t kMaxPasswordFileBytes = 64 * 1024;
+  if (login.password) return *login.password;
+  const std::string where = std::string(field) + ".passwordFile: ";
+  auto text = ReadPrivateFile(login.password_file, kMaxPasswordFileBytes, env);
+  if (!text.ok()) return MakeError(text.error().kind, where + text.error().message);
+  std::string pw = std::move(*text);
+  // Files written by `echo` or editors end in a newline that is not part of the password.
+  if (pw.ends_with("\n")) pw.pop_back();
+  if (pw.ends_with("\r")) pw.pop_back();
+  if (pw.empty()) {
+    return MakeError(ErrorKind::kInvalidArgument, where + login.password_file + " is empty");
   }
-  return std::string(s);
-}
-
-bool PatternCoversRegistry(std::string_view pattern, std::string_view registry) {
-  auto r = UrlsMatch(RegistryOf(pattern), registry);
-  return r.ok() && *r;
+  if (pw.find('\n') != std::string::npos) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     where + login.password_file + " holds more than one line");
+  }
+  return Secret(std::move(pw));
 }
 
 }  // namespace pullguard

@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "matcher/keyring.h"
 #include "plugin/config/config.h"
+#include "plugin/kubelet/cache_key.h"
 
 namespace pullguard {
 
@@ -64,12 +65,9 @@ std::unique_ptr<Source> MakeFederatedTokenSource(const FederatedTokenSourceSpec&
 // max_bytes. Errors name the path and the mode, never the content.
 Result<std::string> ReadPrivateFile(const std::string& path, std::size_t max_bytes, Env& env);
 
-// The part before the first '/' (kubelet's registry cache key), and the image without a
-// trailing ":tag" or "@digest".
-std::string_view RegistryOf(std::string_view image);
-std::string StripTagAndDigest(std::string_view image);
-
-// Does `pattern` cover some image of `registry`? (URLsMatch on the host[:port] parts only.)
-bool PatternCoversRegistry(std::string_view pattern, std::string_view registry);
+// The password of a login ({username, password | passwordFile}: static, refreshToken): the inline
+// one, or the one line of a private file (a trailing newline is not part of it). `field` names
+// the source in messages ("static" -> "static.passwordFile: ...").
+Result<Secret> LoginPassword(const StaticSourceSpec& login, std::string_view field, Env& env);
 
 }  // namespace pullguard

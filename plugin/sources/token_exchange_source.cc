@@ -56,8 +56,7 @@ class TokenExchangeSource : public ExchangeSource {
     }
     auto subject =
         registry::CredentialKeyHash({"service-account-token", ctx.service_account_token.reveal()});
-    if (!subject.ok()) return subject.error();
-    registry::TokenCacheKey key{spec_.endpoint, *subject,
+    registry::TokenCacheKey key{spec_.endpoint, subject,
                                 "exchange\n" + spec_.audience + "\n" + spec_.scope};
     registry::TokenCache cache = TokenCacheFor(ctx, env);
     auto fetch = [&]() -> Result<registry::CachedToken> {

@@ -7,7 +7,6 @@
 #include "matcher/docker_config.h"
 
 using pullguard::Base64Encode;
-using pullguard::GoBase64Decode;
 using pullguard::ParseDockerConfig;
 
 TEST_CASE("docker config: auth decodes to user and password, split at the first ':'") {
@@ -88,18 +87,6 @@ TEST_CASE("docker config: structural errors") {
   auto empty = ParseDockerConfig(R"({"auths":{}})");
   REQUIRE(empty.ok());
   CHECK(empty->empty());
-}
-
-TEST_CASE("Go base64: padding rules and CR/LF skipping") {
-  CHECK(GoBase64Decode("YWI6Y2Q=", true) == std::optional<std::string>("ab:cd"));
-  CHECK(GoBase64Decode("YWI6\r\nY2Q=", true) == std::optional<std::string>("ab:cd"));
-  CHECK_FALSE(GoBase64Decode("YWI6Y2Q", true).has_value());    // StdEncoding needs padding
-  CHECK_FALSE(GoBase64Decode("YWI6Y2Q=", false).has_value());  // Raw forbids '='
-  CHECK_FALSE(GoBase64Decode("YWI6Y2Q==", true).has_value());
-  CHECK_FALSE(GoBase64Decode("Y", false).has_value());
-  CHECK(GoBase64Decode("", false) == std::optional<std::string>(""));
-  CHECK(Base64Encode("ab:cd") == "YWI6Y2Q=");
-  CHECK(Base64Encode("a") == "YQ==");
 }
 
 TEST_CASE("docker config: duplicate keys, NUL bytes and trailing data are refused") {

@@ -21,11 +21,11 @@ const std::string kBody = R"({"schemaVersion":2})";
 }  // namespace
 
 TEST_CASE("sha256 through lazily loaded libcrypto", "[manifest]") {
-  CHECK(*Sha256Digest("") ==
+  CHECK(Sha256Digest("") ==
         "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(*Sha256Digest("abc") ==
+  CHECK(Sha256Digest("abc") ==
         "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  CHECK(IsSha256Digest(*Sha256Digest(kBody)));
+  CHECK(IsSha256Digest(Sha256Digest(kBody)));
   CHECK_FALSE(IsSha256Digest("sha256:ABC"));
   CHECK_FALSE(IsSha256Digest("sha512:" + std::string(64, 'a')));
   CHECK(IsSha256Digest("sha256:" + std::string(64, 'a')));
@@ -63,7 +63,7 @@ TEST_CASE("no digest header: GET and hash the body", "[manifest]") {
   });
   auto m = ResolveManifest(client, kEndpoint, "app", "latest", std::nullopt);
   REQUIRE(m.ok());
-  CHECK(m->digest == *Sha256Digest(kBody));
+  CHECK(m->digest == Sha256Digest(kBody));
   CHECK(m->digest_from_body);
   CHECK(m->size == kBody.size());
   REQUIRE(client.requests.size() == 2);
@@ -74,7 +74,7 @@ TEST_CASE("no digest header: GET and hash the body", "[manifest]") {
 TEST_CASE("a digest reference must match what was served", "[manifest]") {
   FakeHttpClient client(
       [&](const HttpRequest& r) { return Response(200, r.method == "GET" ? kBody : ""); });
-  auto good = ResolveManifest(client, kEndpoint, "app", *Sha256Digest(kBody), std::nullopt);
+  auto good = ResolveManifest(client, kEndpoint, "app", Sha256Digest(kBody), std::nullopt);
   CHECK(good.ok());
   auto bad =
       ResolveManifest(client, kEndpoint, "app", "sha256:" + std::string(64, 'c'), std::nullopt);
@@ -133,7 +133,6 @@ TEST_CASE("tags/list?n=1 decides access", "[manifest]") {
         std::pair{404L, RepositoryAccess::kUnknownRepository}}) {
     FakeHttpClient client([s = status](const HttpRequest&) { return Response(s); });
     auto a = ProbeTagsList(client, kEndpoint, "team/app", Secret("Basic x"));
-    REQUIRE(a.ok());
     CHECK(*a == access);
     CHECK(client.requests[0].url == "http://127.0.0.1:5000/v2/team/app/tags/list?n=1");
     CHECK(client.requests[0].authorization->reveal() == "Basic x");

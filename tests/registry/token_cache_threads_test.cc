@@ -20,8 +20,7 @@ TEST_CASE("token cache: 8 threads for one key make one fetch", "[token_cache][th
   TempDir tmp;
   const auto now = std::chrono::system_clock::from_time_t(1700000000);
   auto hash = CredentialKeyHash({"basic", "alice", "pw"});
-  REQUIRE(hash.ok());
-  const TokenCacheKey key{"registry.example", *hash, "repository:team/app:pull"};
+  const TokenCacheKey key{"registry.example", hash, "repository:team/app:pull"};
   std::atomic<int> fetches{0};
   std::vector<std::string> got(8);
   std::vector<std::thread> threads;

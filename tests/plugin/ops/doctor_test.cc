@@ -2,6 +2,7 @@
 // a time, the report's placement (stdout only when all pass) and the clock-skew rule. The
 // registry checks run against a real registry in tests/e2e/doctor_test.sh.
 #include "plugin/ops/doctor.h"
+#include "registry/http_date.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -175,11 +176,8 @@ TEST_CASE("doctor: bad arguments are one line, exit 2") {
 
 TEST_CASE("doctor: the registry's Date header against the local clock") {
   using std::chrono::seconds;
-  auto date = pullguard::ParseHttpDate("Tue, 01 Dec 2026 12:00:00 GMT");
+  auto date = pullguard::registry::ParseHttpDate("Tue, 01 Dec 2026 12:00:00 GMT");
   REQUIRE(date);
-  CHECK(std::chrono::duration_cast<seconds>(date->time_since_epoch()).count() == 1796126400);
-  CHECK_FALSE(pullguard::ParseHttpDate("yesterday"));
-  CHECK_FALSE(pullguard::ParseHttpDate("Tue, 01 Dec 2026 12:00:00 GMT trailing"));
 
   const std::string hdr = "Tue, 01 Dec 2026 12:00:00 GMT";
   auto ok = pullguard::ClockCheck("r:5000", hdr, *date + seconds(59), seconds(60));
