@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # Writes pullguard.1 (troff) from the binary's own help texts, so the man page and --help never
 # disagree: `pullguard help` gives the command list and global options, `pullguard <cmd> --help`
-# each command's section. Usage: gen_manpage.py PULLGUARD_BINARY VERSION OUT_FILE
+# each command's section and `pullguard <cmd> <sub> --help` each subcommand's (CLI11's layout:
+# "Options:", "Commands:" and "Subcommands:" sections of two-space-indented entries).
+# Usage: gen_manpage.py PULLGUARD_BINARY VERSION OUT_FILE
 import re
 import subprocess
 import sys
@@ -30,16 +32,25 @@ def block(text):
     return "\n".join(lines)
 
 
+def section(text, title):
+    """The lines of a CLI11 help section ("Options:", "Commands:", "Subcommands:"), up to the
+    blank line that ends it."""
+    m = re.search(r"^" + re.escape(title) + r":\n((?:.+\n?)*)", text, re.M)
+    return m.group(1).rstrip("\n") if m else ""
+
+
+def entries(block):
+    """(name, summary) of each entry of a Commands/Subcommands section; continuation lines of a
+    summary are indented further and do not start an entry."""
+    return re.findall(r"^  ([a-z][a-z-]*)  +(.*)$", block, re.M)
+
+
 usage = run("help")
-commands = []
-for line in usage.split("\n"):
-    m = re.match(r"^  ([a-z][a-z-]*)  +(.*)$", line)
-    if m and m.group(1) not in commands:
-        commands.append((m.group(1), m.group(2)))
+commands = entries(section(usage, "Commands"))
 names = [c for c, _ in commands]
 if "get-credentials" not in names:
     sys.exit("gen_manpage: 'pullguard help' lists no get-credentials command")
-global_opts = usage.split("global options", 1)[1].split("\n\n", 1)[0] if "global options" in usage else ""
+global_opts = section(usage, "Options")
 
 page = [
     f'.TH PULLGUARD 1 "" "pullguard {version}" "User Commands"',
@@ -57,18 +68,19 @@ page = [
     ".PP",
     "This page is generated from the program's own help texts.",
     ".SH COMMANDS",
-    block(usage.split("\n\n")[1] if "\n\n" in usage else usage),
+    block(section(usage, "Commands")),
 ]
 if global_opts:
-    page += [".SH GLOBAL OPTIONS", block(global_opts.split("\n", 1)[1] if "\n" in global_opts else global_opts)]
+    page += [".SH GLOBAL OPTIONS", block(global_opts)]
 for name, _ in commands:
     if name == "version":
         continue
     text = run(name, "--help")
     page += [f".SS {esc(name)}", block(text)]
-    # Commands with kinds (`validate config PATH`) get a section per kind from its own --help.
-    for kind in re.findall(r"^  ([a-z][a-z-]*) PATH", text, re.M):
-        page += [f".SS {esc(name)} {esc(kind)}", block(run(name, kind, "--help"))]
+    # Commands with subcommands (`validate config`, `records ls`) get a section per subcommand
+    # from its own --help.
+    for sub, _ in entries(section(text, "Subcommands")):
+        page += [f".SS {esc(name)} {esc(sub)}", block(run(name, sub, "--help"))]
 page += [
     ".SH LOGGING",
     "Log records are JSON objects, one per line, on standard error (level, event and fields).",
@@ -77,7 +89,9 @@ page += [
     "level. Secrets are never logged.",
     ".SH EXIT STATUS",
     "0 on success; 1 when the command failed (one line on standard error, nothing on standard",
-    "output); 2 for a usage error. \\fBmatch\\fR exits 1 for no match.",
+    "output); 2 for a usage error, whatever the command (one line on standard error naming the",
+    "command's \\fB\\-\\-help\\fR). \\fBmatch\\fR exits 1 for no match, \\fBdoctor\\fR when a check",
+    "fails. Each command's help ends with its exit status.",
     ".SH FILES",
     ".TP",
     ".I /etc/pullguard/config.yaml",

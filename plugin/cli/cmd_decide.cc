@@ -6,6 +6,7 @@
 #include "base/strict_json.h"
 #include "cache/decision.h"
 #include "cache/record_store.h"
+#include "plugin/cli/command_line.h"
 #include "plugin/cli/commands.h"
 #include "plugin/cli/records_json.h"
 #include "plugin/kubelet/duration.h"
@@ -111,17 +112,8 @@ Result<DecideInput> ParseInput(const std::string& text) {
 }  // namespace
 
 int RunDecide(const std::vector<std::string>& args, Io& io) {
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    io.out << "usage: pullguard decide --dir DIR [--evidence DIR] < request.json\n"
-              "  prints {\"action\":\"pull\"|\"use-local\"|\"fail\",\"reason\":…}\n";
-    return 0;
-  }
-  auto a = ParseOptions(args, {"dir", "evidence"});
-  if (!a.ok()) return Fail(io, a.error().message);
-  if (!a->positional.empty())
-    return Fail(io, "decide takes no positional arguments (JSON on stdin)");
-  auto dir = a->options.find("dir");
-  if (dir == a->options.end()) return Fail(io, "missing --dir (an image_manager directory)");
+  DecideArgs a;
+  if (auto rc = ParseCommandLine(args, io, a)) return *rc;
   auto text = ReadAllInput(io);
   if (!text.ok()) return Fail(io, text.error().message);
   auto in = ParseInput(*text);
@@ -129,16 +121,16 @@ int RunDecide(const std::vector<std::string>& args, Io& io) {
   auto enforcer = PolicyEnforcer::Make(in->policy, in->allowlist);
   if (!enforcer.ok()) return Fail(io, enforcer.error().message);
 
-  FileRecordStore store(io.env, dir->second);
+  FileRecordStore store(io.env, a.dir);
   // A missing directory must not read as "no records", which would be looser than the truth.
   if (auto st = store.CheckExists(); !st.ok()) return Fail(io, st.error().message);
   std::optional<EvidenceStore> evidence;
-  if (auto ev = a->options.find("evidence"); ev != a->options.end()) {
-    auto info = io.env.Stat(ev->second);
+  if (a.evidence) {
+    auto info = io.env.Stat(*a.evidence);
     if (!info.ok()) return Fail(io, info.error().message);
     if (!info->exists || !info->is_dir)
-      return Fail(io, "--evidence " + ev->second + " is not a directory");
-    evidence.emplace(io.env, ev->second);
+      return Fail(io, "--evidence " + *a.evidence + " is not a directory");
+    evidence.emplace(io.env, *a.evidence);
   }
   RecordTime now = std::chrono::floor<std::chrono::seconds>(io.now());
   PullManagerOptions opts;

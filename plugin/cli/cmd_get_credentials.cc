@@ -1,5 +1,6 @@
 // `pullguard get-credentials [--config=PATH]`: what kubelet runs once per pull. One request on
-// stdin, one response on stdout; any error is one stderr line, exit 1 and an empty stdout.
+// stdin, one response on stdout; any error is one stderr line, exit 1 and an empty stdout (a usage
+// error: exit 2).
 #include <chrono>
 #include <istream>
 #include <optional>
@@ -9,6 +10,7 @@
 #include "plugin/answer/preflight.h"
 #include "plugin/answer/resolve.h"
 #include "plugin/cli/command.h"
+#include "plugin/cli/command_line.h"
 #include "plugin/cli/commands.h"
 #include "plugin/config/config.h"
 #include "plugin/kubelet/protocol.h"
@@ -35,13 +37,6 @@ Result<std::string> ReadCapped(std::istream& in, std::size_t max) {
   }
   if (in.bad()) return MakeError(ErrorKind::kIo, "cannot read the request from stdin");
   return data;
-}
-
-void Usage(std::ostream& os) {
-  os << "usage: pullguard get-credentials [--config=PATH]\n\n"
-        "Reads one CredentialProviderRequest (credentialprovider.kubelet.k8s.io/v1, v1beta1 or\n"
-        "v1alpha1) on stdin and writes the CredentialProviderResponse on stdout, as kubelet\n"
-        "expects. The config path comes from --config or $PULLGUARD_CONFIG.\n";
 }
 
 // Everything after argument parsing. Sets `config_out` once the config is loaded, so the caller
@@ -101,31 +96,14 @@ int Answer(const std::optional<std::string>& flag, Io& io, Config& config_out,
 }  // namespace
 
 int RunGetCredentials(const std::vector<std::string>& args, Io& io) {
-  std::optional<std::string> flag;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      Usage(io.out);
-      return 0;
-    }
-    if (a.rfind("--config=", 0) == 0) {
-      flag = a.substr(9);
-    } else if (a == "--config" && i + 1 < args.size()) {
-      flag = args[++i];
-    } else if (a == "--config") {
-      PrintError(io, kName, "--config needs a path");
-      return 1;
-    } else {
-      PrintError(io, kName, "unexpected argument " + QuoteForError(a) + " (see --help)");
-      return 1;
-    }
-  }
+  GetCredentialsArgs a;
+  if (auto rc = ParseCommandLine(args, io, a)) return *rc;
 
   auto started = std::chrono::steady_clock::now();
   CurrentRunCounters() = RunCounters{};
   Config config;
   std::string outcome;
-  int rc = Answer(flag, io, config, outcome);
+  int rc = Answer(a.config, io, config, outcome);
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   Log(LogLevel::kInfo, "request.done",

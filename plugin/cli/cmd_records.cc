@@ -10,6 +10,7 @@
 #include "cache/pull_manager.h"
 #include "cache/record_codec.h"
 #include "cache/record_store.h"
+#include "plugin/cli/command_line.h"
 #include "plugin/cli/commands.h"
 #include "plugin/cli/records_json.h"
 
@@ -33,16 +34,7 @@ void PrintProblem(Io& io, const StoreProblem& p) {
   PrintError(io, kCmd, "unreadable record file " + p.error.message);
 }
 
-Result<std::string> DirOption(const ParsedArgs& a) {
-  auto it = a.options.find("dir");
-  if (it == a.options.end()) {
-    return MakeError(ErrorKind::kInvalidArgument, "missing --dir (an image_manager directory)");
-  }
-  return it->second;
-}
-
-int RunHash(const std::vector<std::string>& args, Io& io) {
-  if (!args.empty()) return Fail(io, "hash takes no arguments (the auth JSON comes on stdin)");
+int RunHash(Io& io) {
   auto in = ReadAllInput(io);
   if (!in.ok()) return Fail(io, in.error().message);
   auto j = ParseStrictJson(*in, "auth JSON");
@@ -66,17 +58,9 @@ struct StoreListing {
   Listing<ImagePulledRecord> records;
 };
 
-// ls and audit: `--dir DIR` only; the directory must exist; every intent and record listed.
-Result<StoreListing> ListStore(const std::vector<std::string>& args, Io& io,
-                               const std::string& cmd) {
-  auto a = ParseOptions(args, {"dir"});
-  if (!a.ok()) return a.error();
-  if (!a->positional.empty()) {
-    return MakeError(ErrorKind::kInvalidArgument, cmd + " takes no positional arguments");
-  }
-  auto dir = DirOption(*a);
-  if (!dir.ok()) return dir.error();
-  FileRecordStore store(io.env, *dir);
+// ls and audit: the directory must exist; every intent and record listed.
+Result<StoreListing> ListStore(const std::string& dir, Io& io) {
+  FileRecordStore store(io.env, dir);
   PG_TRY(store.CheckExists());
   auto intents = store.ListIntents();
   if (!intents.ok()) return intents.error();
@@ -85,8 +69,8 @@ Result<StoreListing> ListStore(const std::vector<std::string>& args, Io& io,
   return StoreListing{std::move(*intents), std::move(*records)};
 }
 
-int RunLs(const std::vector<std::string>& args, Io& io) {
-  auto listed = ListStore(args, io, "ls");
+int RunLs(const std::string& dir, Io& io) {
+  auto listed = ListStore(dir, io);
   if (!listed.ok()) return Fail(io, listed.error().message);
   const auto& intents = listed->intents;
   const auto& records = listed->records;
@@ -97,15 +81,9 @@ int RunLs(const std::vector<std::string>& args, Io& io) {
   return 0;
 }
 
-int RunShow(const std::vector<std::string>& args, Io& io) {
-  auto a = ParseOptions(args, {"dir"});
-  if (!a.ok()) return Fail(io, a.error().message);
-  if (a->positional.size() != 1) return Fail(io, "show needs exactly one IMAGEREF");
-  auto dir = DirOption(*a);
-  if (!dir.ok()) return Fail(io, dir.error().message);
-  FileRecordStore store(io.env, *dir);
+int RunShow(const std::string& dir, const std::string& ref, Io& io) {
+  FileRecordStore store(io.env, dir);
   if (auto st = store.CheckExists(); !st.ok()) return Fail(io, st.error().message);
-  const std::string& ref = a->positional[0];
   auto r = store.GetRecord(ref);
   if (!r.ok()) return Fail(io, r.error().message);
   if (!r->has_value()) return Fail(io, "no record for imageRef " + GoJsonString(ref));
@@ -137,8 +115,8 @@ std::string Coord(const std::string& ns, const std::string& name, const std::str
   return out;
 }
 
-int RunAudit(const std::vector<std::string>& args, Io& io) {
-  auto listed = ListStore(args, io, "audit");
+int RunAudit(const std::string& dir, Io& io) {
+  auto listed = ListStore(dir, io);
   if (!listed.ok()) return Fail(io, listed.error().message);
   auto* intents = &listed->intents;
   auto* records = &listed->records;
@@ -176,12 +154,7 @@ int RunAudit(const std::vector<std::string>& args, Io& io) {
   return 0;
 }
 
-int RunAdd(const std::vector<std::string>& args, Io& io) {
-  auto a = ParseOptions(args, {"dir"});
-  if (!a.ok()) return Fail(io, a.error().message);
-  if (!a->positional.empty()) return Fail(io, "add takes no positional arguments (JSON on stdin)");
-  auto dir = DirOption(*a);
-  if (!dir.ok()) return Fail(io, dir.error().message);
+int RunAdd(const std::string& dir, Io& io) {
   auto in = ReadAllInput(io);
   if (!in.ok()) return Fail(io, in.error().message);
   auto parsed = ParseStrictJson(*in, "records add input");
@@ -229,7 +202,7 @@ int RunAdd(const std::vector<std::string>& args, Io& io) {
   }
   // flock is not fair: under heavy contention a waiter can lose many hand-overs in a row, so an
   // explicit add waits longer than a decision would.
-  FileRecordStore store(io.env, *dir, std::chrono::minutes(5));
+  FileRecordStore store(io.env, dir, std::chrono::minutes(5));
   if (auto st = store.Init(); !st.ok()) return Fail(io, st.error().message);
   auto policy = PolicyEnforcer::Make(VerificationPolicy::kNeverVerifyPreloadedImages, {});
   PullManagerOptions opts;
@@ -244,36 +217,24 @@ int RunAdd(const std::vector<std::string>& args, Io& io) {
   return 0;
 }
 
-void Usage(std::ostream& os) {
-  os << "usage: pullguard records <hash|ls|show|audit|add> [--dir DIR] ...\n"
-        "  hash                      stdin {\"username\":…,\"password\":…} -> kubelet's hash\n"
-        "  ls --dir DIR              every intent and record, one JSON object per line\n"
-        "  show --dir DIR IMAGEREF   the record for one imageRef\n"
-        "  audit --dir DIR           who (secret, service account, node) may use which image\n"
-        "  add --dir DIR             stdin {image, imageRef, secret|serviceAccount|"
-        "nodePodsAccessible}\n";
-}
-
 }  // namespace
 
 int RunRecords(const std::vector<std::string>& args, Io& io) {
-  if (args.empty()) {
-    Usage(io.err);
-    return 2;
+  RecordsArgs a;
+  if (auto rc = ParseCommandLine(args, io, a)) return *rc;
+  switch (a.sub) {
+    case RecordsArgs::Sub::kHash:
+      return RunHash(io);
+    case RecordsArgs::Sub::kLs:
+      return RunLs(a.dir, io);
+    case RecordsArgs::Sub::kShow:
+      return RunShow(a.dir, a.image_ref, io);
+    case RecordsArgs::Sub::kAudit:
+      return RunAudit(a.dir, io);
+    case RecordsArgs::Sub::kAdd:
+      return RunAdd(a.dir, io);
   }
-  const std::string& sub = args[0];
-  std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (sub == "--help" || sub == "-h" || sub == "help") {
-    Usage(io.out);
-    return 0;
-  }
-  if (sub == "hash") return RunHash(rest, io);
-  if (sub == "ls") return RunLs(rest, io);
-  if (sub == "show") return RunShow(rest, io);
-  if (sub == "audit") return RunAudit(rest, io);
-  if (sub == "add") return RunAdd(rest, io);
-  return Fail(io,
-              "unknown subcommand \"" + sub.substr(0, 40) + "\" (see 'pullguard records --help')");
+  return 2;
 }
 
 }  // namespace pullguard

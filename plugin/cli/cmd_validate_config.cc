@@ -11,17 +11,8 @@
 
 namespace pullguard {
 
-int RunValidateConfig(const std::vector<std::string>& args, Io& io) {
+int ValidateConfig(const std::string& path, Io& io) {
   const char* name = "validate config";
-  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    io.out << "usage: pullguard validate config PATH\n";
-    return 0;
-  }
-  if (args.size() != 1) {
-    PrintError(io, name, "want exactly one PATH (usage: pullguard validate config PATH)");
-    return 2;
-  }
-  const std::string& path = args[0];
   ConfigDecode d = LoadConfig(path, io.env);
   // Structure first; the files of entries that decoded are checked too, so one run lists all.
   std::vector<std::string> problems = d.problems;

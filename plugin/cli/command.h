@@ -25,7 +25,8 @@ struct Io {
 // Io over the process's real streams, environment, file system and clock.
 Io ProcessIo();
 
-// argv without the program name, e.g. {"get-credentials", "--config=/etc/pullguard.yaml"}.
+// The command's arguments: argv after the command's name, e.g. {"--config=/etc/pullguard.yaml"}
+// for get-credentials. Each command parses them with ParseCommandLine (plugin/cli/command_line.h).
 using CommandFn = int (*)(const std::vector<std::string>& args, Io& io);
 
 struct Command {
@@ -34,11 +35,16 @@ struct Command {
   CommandFn run;
 };
 
-// Dispatches to a subcommand. Stdout is written once, at the end, and only on exit 0; an uncaught
-// exception becomes one stderr line and exit 1.
+// argv without the program name, e.g. {"get-credentials", "--config=/etc/pullguard.yaml"}: takes
+// the global options (--log-level) and dispatches to a subcommand. Stdout is written once, at the
+// end, and only on exit 0; an uncaught exception becomes one stderr line and exit 1.
 int RunMain(const std::vector<std::string>& argv, Io& io);
 
 // One line on stderr: "pullguard <command>: <message>". Never pass a secret.
 void PrintError(Io& io, const std::string& command, const std::string& message);
+
+// A usage error (the command exits 2), one line on stderr:
+// "pullguard <command>: <message> (see 'pullguard <command> --help')". Never pass a secret.
+void PrintUsageError(Io& io, const std::string& command, const std::string& message);
 
 }  // namespace pullguard

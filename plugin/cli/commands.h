@@ -9,10 +9,11 @@ namespace pullguard {
 
 int RunVersion(const std::vector<std::string>& args, Io& io);
 int RunGetCredentials(const std::vector<std::string>& args, Io& io);
-// `pullguard validate <what> ...`: dispatches to the two below (plugin/cli/cmd_validate.cc).
+// `pullguard validate <what> PATH`: dispatches to the two below (plugin/cli/cmd_validate.cc,
+// cmd_validate_config.cc, cmd_validate_kubelet_config.cc); they return the command's exit code.
 int RunValidate(const std::vector<std::string>& args, Io& io);
-int RunValidateConfig(const std::vector<std::string>& args, Io& io);
-int RunValidateKubeletConfig(const std::vector<std::string>& args, Io& io);
+int ValidateConfig(const std::string& path, Io& io);
+int ValidateKubeletConfig(const std::string& path, Io& io);
 // `pullguard doctor`: node set-up checks with fixes (plugin/cli/cmd_doctor.cc,
 // plugin/ops/doctor.h).
 int RunDoctor(const std::vector<std::string>& args, Io& io);

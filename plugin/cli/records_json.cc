@@ -101,40 +101,4 @@ Result<ImagePullServiceAccount> ServiceAccountFromJson(const nlohmann::json& j,
   return sa;
 }
 
-Result<ParsedArgs> ParseOptions(const std::vector<std::string>& args,
-                                std::initializer_list<std::string_view> known) {
-  ParsedArgs out;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.rfind("--", 0) != 0 || a == "--") {
-      out.positional.push_back(a);
-      continue;
-    }
-    std::string name = a.substr(2), value;
-    auto eq = name.find('=');
-    bool inline_value = eq != std::string::npos;
-    if (inline_value) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
-    bool ok = false;
-    for (auto k : known) ok = ok || k == name;
-    if (!ok) return MakeError(ErrorKind::kInvalidArgument, "unknown option --" + name);
-    if (!inline_value) {
-      if (i + 1 >= args.size()) {
-        return MakeError(ErrorKind::kInvalidArgument, "option --" + name + " needs a value");
-      }
-      value = args[++i];
-    }
-    if (value.empty()) {
-      return MakeError(ErrorKind::kInvalidArgument, "option --" + name + " needs a value");
-    }
-    if (out.options.count(name)) {
-      return MakeError(ErrorKind::kInvalidArgument, "option --" + name + " given twice");
-    }
-    out.options[name] = value;
-  }
-  return out;
-}
-
 }  // namespace pullguard

@@ -2,7 +2,6 @@
 // precomputed hash) and service accounts, with strict field checks and clear messages.
 #pragma once
 
-#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -31,13 +30,5 @@ Result<std::string> JsonString(const nlohmann::json& obj, const char* field, boo
 // An optional boolean field.
 Result<std::optional<bool>> JsonBool(const nlohmann::json& obj, const char* field,
                                      const std::string& what);
-
-// Splits "--dir DIR" / "--dir=DIR" style options out of args; other args are returned in order.
-struct ParsedArgs {
-  std::map<std::string, std::string> options;
-  std::vector<std::string> positional;
-};
-Result<ParsedArgs> ParseOptions(const std::vector<std::string>& args,
-                                std::initializer_list<std::string_view> known);
 
 }  // namespace pullguard

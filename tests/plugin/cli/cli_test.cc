@@ -9,7 +9,7 @@ TEST_CASE("unknown command: one stderr line, exit 2, empty stdout") {
   auto r = Run({"no-such-command"});
   CHECK(r.rc == 2);
   CHECK(r.out.empty());
-  CHECK(r.err == "pullguard no-such-command: unknown command (see 'pullguard help')\n");
+  CHECK(r.err == "pullguard: unknown command \"no-such-command\" (see 'pullguard --help')\n");
 }
 
 TEST_CASE("version prints the project version") {

@@ -219,7 +219,8 @@ TEST_CASE("decide: invalid input is one stderr line, no stdout, nothing changed"
   CHECK(missing.rc == 1);
   CHECK(missing.out.empty());
   auto no_dir = Run({"decide"}, R"({"image":"a:1","imagePresent":true})");
-  CHECK(no_dir.rc == 1);
+  CHECK(no_dir.rc == 2);  // a usage error
+  CHECK(no_dir.err == "pullguard decide: --dir is required (see 'pullguard decide --help')\n");
   auto bad_ev = Run({"decide", "--dir", root, "--evidence", dir.path() + "/nope"},
                     R"({"image":"a:1","imagePresent":true})");
   CHECK(bad_ev.rc == 1);

@@ -42,10 +42,11 @@ struct Fixture {
   }
 };
 
-// The error contract: exit 1, nothing on stdout, exactly one stderr line with the prefix.
-void CheckOneLineError(const RunResult& r, const std::string& needle) {
+// The error contract: exit 1 (2 for a usage error), nothing on stdout, exactly one stderr line
+// with the prefix.
+void CheckOneLineError(const RunResult& r, const std::string& needle, int rc = 1) {
   INFO("stderr: " << r.err);
-  CHECK(r.rc == 1);
+  CHECK(r.rc == rc);
   CHECK(r.out.empty());
   CHECK(r.err.rfind("pullguard get-credentials: ", 0) == 0);
   CHECK(r.err.size() > 0);
@@ -149,7 +150,8 @@ TEST_CASE("get-credentials: config path from PULLGUARD_CONFIG, flag wins") {
   CheckOneLineError(Run({"get-credentials", "--config=/nonexistent/pg.yaml"},
                         Request("v1", "registry.internal:5000/a")),
                     "/nonexistent/pg.yaml");
-  CheckOneLineError(Run({"get-credentials", "--bogus"}, Request("v1", "a")), "unexpected argument");
+  CheckOneLineError(Run({"get-credentials", "--bogus"}, Request("v1", "a")),
+                    "unexpected argument \"--bogus\" (see 'pullguard get-credentials --help')", 2);
 }
 
 TEST_CASE("get-credentials: every malformed request fails alone, on one line, stdout empty") {

@@ -91,5 +91,5 @@ TEST_CASE("parse: wrong argument count is a usage error") {
   }
   auto h = Run({"parse", "--help"});
   CHECK(h.rc == 0);
-  CHECK(h.out.rfind("usage: pullguard parse IMAGE", 0) == 0);
+  CHECK(h.out.rfind("usage: pullguard parse [OPTIONS] IMAGE\n", 0) == 0);
 }

@@ -51,11 +51,14 @@ int Lines(const std::string& s) {
   return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
 }
 
-void ExpectOneLineError(const pullguard::testing::RunResult& r) {
-  CHECK(r.rc == 1);
+// A failure exits 1, a usage error (docs/commands.md) 2; both are one line and nothing on stdout.
+void ExpectOneLineError(const pullguard::testing::RunResult& r, int rc = 1,
+                        const std::string& prefix = "pullguard records: ") {
+  INFO(r.err);
+  CHECK(r.rc == rc);
   CHECK(r.out.empty());
   CHECK(Lines(r.err) == 1);
-  CHECK(r.err.rfind("pullguard records: ", 0) == 0);
+  CHECK(r.err.rfind(prefix, 0) == 0);
 }
 
 }  // namespace
@@ -108,7 +111,7 @@ TEST_CASE("records show prints one record; absent and corrupt are errors") {
         "\"credentialHash\":\"testsecrethash\"}]}}}\n");
   ExpectOneLineError(Run({"records", "show", "--dir", root, "no-such-ref"}));
   ExpectOneLineError(Run({"records", "show", "--dir", root, "testbrokenrecord"}));
-  ExpectOneLineError(Run({"records", "show", "--dir", root}));
+  ExpectOneLineError(Run({"records", "show", "--dir", root}), 2, "pullguard records show: ");
 }
 
 TEST_CASE("records audit says who may use which image") {
@@ -197,10 +200,14 @@ TEST_CASE("records add: invalid input changes nothing") {
     CHECK(Snapshot(root) == snap);
   }
   ExpectOneLineError(
-      Run({"records", "add"}, R"({"image":"a:1","imageRef":"r","nodePodsAccessible":true})"));
-  ExpectOneLineError(Run({"records", "ls"}));
+      Run({"records", "add"}, R"({"image":"a:1","imageRef":"r","nodePodsAccessible":true})"), 2,
+      "pullguard records add: --dir is required");
+  ExpectOneLineError(Run({"records", "ls"}), 2, "pullguard records ls: --dir is required");
   ExpectOneLineError(Run({"records", "ls", "--dir", dir.path() + "/nope"}));
-  ExpectOneLineError(Run({"records", "ls", "--dir", root, "--bogus", "x"}));
-  ExpectOneLineError(Run({"records", "frobnicate"}));
+  ExpectOneLineError(Run({"records", "ls", "--dir", root, "--bogus", "x"}), 2,
+                     "pullguard records ls: unexpected argument \"--bogus\"");
+  ExpectOneLineError(Run({"records", "frobnicate"}), 2,
+                     "pullguard records: unknown subcommand \"frobnicate\" (want hash, ls, show, "
+                     "audit or add) (see 'pullguard records --help')\n");
   CHECK(Snapshot(root) == snap);
 }

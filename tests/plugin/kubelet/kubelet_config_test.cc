@@ -767,7 +767,7 @@ TEST_CASE("cli: usage errors exit 2 with one line") {
   CHECK(r.rc == 2);
   CHECK(r.out.empty());
   CHECK(r.err ==
-        "pullguard validate kubelet-config: want exactly one PATH (see 'pullguard validate "
+        "pullguard validate kubelet-config: PATH is required (see 'pullguard validate "
         "kubelet-config --help')\n");
   r = Run({"validate", "kubelet-config", "a", "b"});
   CHECK(r.rc == 2);

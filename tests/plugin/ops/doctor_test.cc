@@ -160,18 +160,21 @@ TEST_CASE("doctor: bad arguments are one line, exit 2") {
   auto none = Run({"doctor"});
   CHECK(none.rc == 2);
   CHECK(none.out.empty());
-  CHECK(none.err ==
-        "pullguard doctor: --config=FILE is required (the path kubelet passes to "
-        "pullguard)\n");
+  const std::string see = " (see 'pullguard doctor --help')\n";
+  CHECK(none.err == "pullguard doctor: --config is required" + see);
   auto extra = Run({"doctor", "--config=/x", "--frobnicate"});
   CHECK(extra.rc == 2);
-  CHECK(extra.err == "pullguard doctor: unexpected argument \"--frobnicate\" (see --help)\n");
+  CHECK(extra.err == "pullguard doctor: unexpected argument \"--frobnicate\"" + see);
   auto empty = Run({"doctor", "--config="});
   CHECK(empty.rc == 2);
-  CHECK(empty.err == "pullguard doctor: --config needs a value\n");
+  CHECK(empty.err == "pullguard doctor: --config: 1 required FILE missing" + see);
+  auto blank = Run({"doctor", "--config", ""});
+  CHECK(blank.rc == 2);
+  CHECK(blank.err == "pullguard doctor: --config: needs a value" + see);
   auto help = Run({"doctor", "--help"});
   CHECK(help.rc == 0);
-  CHECK(help.out.find("usage: pullguard doctor") == 0);
+  CHECK(help.out.find("usage: pullguard doctor [OPTIONS]\n") == 0);
+  CHECK(help.out.find("--config FILE REQUIRED") != std::string::npos);
 }
 
 TEST_CASE("doctor: the registry's Date header against the local clock") {

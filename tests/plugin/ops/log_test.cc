@@ -200,13 +200,13 @@ TEST_CASE("a bad log level is one line, exit 2, nothing on stdout") {
   CHECK(r.out.empty());
   CHECK(r.err ==
         "pullguard version: --log-level \"loud\" is not one of debug, info, warn, error, "
-        "off\n");
+        "off (see 'pullguard --help')\n");
   auto e = Run({"version"}, "", {{"PULLGUARD_LOG_LEVEL", "verbose"}});
   CHECK(e.rc == 2);
   CHECK(e.err.find("PULLGUARD_LOG_LEVEL \"verbose\"") != std::string::npos);
   auto missing = Run({"version", "--log-level"});
   CHECK(missing.rc == 2);
-  CHECK(missing.err == "pullguard version: --log-level needs a level\n");
+  CHECK(missing.err == "pullguard version: --log-level needs a level (see 'pullguard --help')\n");
   // The flag may sit anywhere before "--"; the command never sees it.
   auto after = Run({"version", "--log-level=error"});
   CHECK(after.rc == 0);
