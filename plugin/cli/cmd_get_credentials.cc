@@ -76,6 +76,8 @@ int Answer(const std::optional<std::string>& flag, Io& io, Config& config_out,
   ExchangeContext exchange =
       MakeExchangeContext(request->service_account_token, config.config.state_dir, io.now);
   exchange.stale_if_error = config.config.stale_if_error;
+  exchange.service_account_annotations = request->service_account_annotations;
+  exchange.getenv = io.getenv;
   StateDirProofSink proofs(io.env, config.config.state_dir, exchange.deadline);
   auto response = Resolve(config.config, *request, io.env, ResolveOptions{&exchange, &proofs});
   if (!response.ok()) return fail(response.error());

@@ -29,6 +29,13 @@ ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::st
   return c;
 }
 
+std::optional<std::string> EnvVar(const ExchangeContext& ctx, const std::string& name) {
+  if (!ctx.getenv) return std::nullopt;
+  auto v = ctx.getenv(name);
+  if (!v || v->empty()) return std::nullopt;
+  return v;
+}
+
 std::chrono::milliseconds BudgetLeft(std::chrono::steady_clock::time_point deadline,
                                      std::chrono::milliseconds cap) {
   using std::chrono::milliseconds;

@@ -25,6 +25,13 @@ using ClientFactory =
 
 struct ExchangeContext {
   Secret service_account_token;  // empty: the pod has none (or an older protocol version)
+  // The pod's service-account annotations (v1 requests, KEP-4412): which cloud role or identity
+  // the pod asks for (e.g. eks.amazonaws.com/ecr-role-arn).
+  std::map<std::string, std::string> service_account_annotations;
+  // The process environment: kubelet passes a provider's `env` from its config, so endpoint
+  // overrides and cloud identity variables (AWS_*, AZURE_*, GCE_METADATA_HOST) are read through
+  // this, never with std::getenv, and tests give their own. Unset: an empty environment.
+  std::function<std::optional<std::string>(const std::string&)> getenv;
   std::function<std::chrono::system_clock::time_point()> now;
   std::string state_dir;     // token cache in <state_dir>/tokens
   ClientFactory new_client;  // registry::NewCurlClient outside tests
@@ -42,6 +49,10 @@ inline constexpr std::chrono::seconds kExecBudget{40};
 // What is left of `deadline`, at most `cap` (at least 1 ms, so a spent budget fails at once).
 std::chrono::milliseconds BudgetLeft(std::chrono::steady_clock::time_point deadline,
                                      std::chrono::milliseconds cap);
+
+// ctx.getenv(name), or nullopt when the context has no environment (an empty value counts as unset,
+// as the AWS, Azure and Google libraries treat it).
+std::optional<std::string> EnvVar(const ExchangeContext& ctx, const std::string& name);
 
 // The real context for one request.
 ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::string state_dir,
