@@ -138,6 +138,16 @@ std::string UsageMessage(const CLI::App& app, const CLI::ParseError& e) {
 // Parses `args` with `app`, pullguard's way: help to io.out (exit 0), a usage error to io.err
 // as one line naming the (sub)command (exit 2), nothing printed by CLI11 itself.
 std::optional<int> Parse(CommandApp& app, const std::vector<std::string>& args, Io& io) {
+  // CLI11 2.1 reads `--flag=` followed by another argument as `--flag <that argument>`
+  // (`--image= --offline` would probe an image named "--offline"): an empty `=` value is refused
+  // here, before CLI11 sees it. Past "--" everything is positional.
+  for (const std::string& a : args) {
+    if (a == "--") break;
+    if (a.size() > 3 && a.rfind("--", 0) == 0 && a.back() == '=' && a.find('=') == a.size() - 1) {
+      PrintUsageError(io, app.command(), a.substr(0, a.size() - 1) + " needs a value");
+      return 2;
+    }
+  }
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes from the back
   try {
     app.parse(reversed);

@@ -150,7 +150,11 @@ TEST_CASE("command line: missing values and positionals are usage errors, exit 2
   CheckUsageError(Run({"get-credentials", "--config"}), "get-credentials",
                   "--config: 1 required FILE missing");
   CheckUsageError(Run({"get-credentials", "--config="}), "get-credentials",
-                  "--config: 1 required FILE missing");
+                  "--config needs a value");
+  // CLI11 alone would take the next argument as the value of an empty `--flag=`.
+  CheckUsageError(Run({"doctor", "--config=/x", "--image=", "--offline"}), "doctor",
+                  "--image needs a value");
+  CheckUsageError(Run({"decide", "--evidence=", "--dir=/x"}), "decide", "--evidence needs a value");
   CheckUsageError(Run({"get-credentials", "--config", ""}), "get-credentials",
                   "--config: needs a value");
   CheckUsageError(Run({"get-credentials", "--config=a", "--config=b"}), "get-credentials",
