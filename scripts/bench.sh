@@ -64,7 +64,7 @@ config() { # NAME ENTRY_YAML: a pullguard config with its own state dir
 }
 config static "  - match: [\"registry.bench:5000\"]
     static: {username: alice, passwordFile: $S/alice.pw}"
-# The same config as JSON (no yaml-cpp on the path).
+# The same config as JSON (no YAML parser on the path).
 python3 - "$S" >"$S/static-json.json" <<'PY'
 import json, sys
 print(json.dumps({"apiVersion": "pullguard.io/v1alpha1", "kind": "PullguardConfig",

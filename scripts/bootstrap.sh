@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   cmake g++ make pkg-config clang clang-format libclang-rt-14-dev
-  nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libcli11-dev catch2
+  nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcli11-dev catch2
   libbenchmark-dev
   # test-time: a real registry, an image mover, htpasswd, a real runtime, openssl for test keys
   docker-registry skopeo apache2-utils containerd openssl curl python3 procps

@@ -8,8 +8,8 @@
 #include "base/strict_json.h"
 #include "base/utf8.h"
 #include "matcher/urls_match.h"
-#include "plugin/config/config_document.h"
 #include "plugin/config/config_sources.h"
+#include "plugin/kubelet/kube_yaml.h"
 
 namespace pullguard {
 namespace {
@@ -28,9 +28,9 @@ class Decoder {
     problems.push_back(where.empty() ? what : where + ": " + what);
   }
 
-  // Present, a string, non-empty.
+  // Present, a string (a Go duration string when `duration`), non-empty.
   std::optional<std::string> String(const json& obj, const std::string& where, const char* name,
-                                    bool required) {
+                                    bool required, bool duration = false) {
     auto it = obj.find(name);
     std::string path = where.empty() ? name : where + "." + name;
     if (it == obj.end() || it->is_null()) {
@@ -38,7 +38,7 @@ class Decoder {
       return std::nullopt;
     }
     if (!it->is_string()) {
-      Problem(path, "must be a string, not " + std::string(JsonTypeName(*it)));
+      Problem(path, NotAString(*it, duration));
       return std::nullopt;
     }
     if (it->get_ref<const std::string&>().empty()) {
@@ -91,7 +91,7 @@ class Decoder {
         const json& p = (*m)[i];
         std::string pw = where + ".match[" + std::to_string(i) + "]";
         if (!p.is_string()) {
-          Problem(pw, "must be a string, not " + std::string(JsonTypeName(p)));
+          Problem(pw, NotAString(p));
           continue;
         }
         const std::string& s = p.get_ref<const std::string&>();
@@ -118,7 +118,7 @@ class Decoder {
         out.cache_key_type = *k;
       }
     }
-    if (auto d = String(e, where, "cacheDuration", false)) {
+    if (auto d = String(e, where, "cacheDuration", false, /*duration=*/true)) {
       auto parsed = ParseGoDuration(*d);
       if (!parsed.ok()) {
         Problem(where + ".cacheDuration", parsed.error().message);
@@ -197,16 +197,7 @@ class Decoder {
         }
       }
     }
-    if (auto s = j.find("staleIfError"); s != j.end() && !s->is_null()) {
-      // YAML scalars arrive as strings.
-      if (s->is_boolean()) {
-        out.stale_if_error = s->get<bool>();
-      } else if (s->is_string() && (*s == "true" || *s == "false")) {
-        out.stale_if_error = *s == "true";
-      } else {
-        Problem("staleIfError", "must be true or false");
-      }
-    }
+    if (auto s = DecodeBool(j, "staleIfError", "staleIfError", problems)) out.stale_if_error = *s;
     auto r = j.find("registries");
     if (r == j.end() || r->is_null()) {
       Problem("registries", "is required (a list of registry entries)");
@@ -223,6 +214,17 @@ class Decoder {
     }
   }
 };
+
+// JSON when it starts with '{', otherwise YAML typed as kubelet types its own config
+// (docs/config.md, "Typing"), in exactly one document.
+Result<json> ReadConfigDocument(std::string_view text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return MakeError(ErrorKind::kInvalidArgument, "config is empty");
+  }
+  return ParseKubeDocument(text, "config",
+                           {.documents = KubeYamlOptions::Documents::kExactlyOne,
+                            .booleans = KubeYamlOptions::Booleans::kTrueFalse});
+}
 
 }  // namespace
 

@@ -36,7 +36,8 @@ class SubDecoder {
     }
   }
 
-  std::string String(const json& obj, const std::string& where, const char* name, bool required) {
+  std::string String(const json& obj, const std::string& where, const char* name, bool required,
+                     bool duration = false) {
     auto it = obj.find(name);
     std::string path = where + "." + name;
     if (it == obj.end() || it->is_null()) {
@@ -44,7 +45,7 @@ class SubDecoder {
       return {};
     }
     if (!it->is_string()) {
-      Problem(path, "must be a string, not " + std::string(JsonTypeName(*it)));
+      Problem(path, NotAString(*it, duration));
       return {};
     }
     if (it->get_ref<const std::string&>().empty()) {
@@ -52,17 +53,6 @@ class SubDecoder {
       return {};
     }
     return it->get<std::string>();
-  }
-
-  // JSON booleans, and "true"/"false" (YAML scalars arrive as strings).
-  std::optional<bool> Bool(const json& obj, const std::string& path, const char* name) {
-    auto it = obj.find(name);
-    if (it == obj.end() || it->is_null()) return std::nullopt;
-    if (it->is_boolean()) return it->get<bool>();
-    if (it->is_string() && *it == "true") return true;
-    if (it->is_string() && *it == "false") return false;
-    Problem(path, "must be true or false");
-    return std::nullopt;
   }
 
   std::string Endpoint(const json& obj, const std::string& where, const char* name) {
@@ -90,7 +80,8 @@ class SubDecoder {
     out.username = String(s, where, "username", true);
     out.audience = String(s, where, "audience", false);
     out.scope = String(s, where, "scope", false);
-    if (auto b = Bool(s, where + ".requireServiceAccountToken", "requireServiceAccountToken")) {
+    if (auto b = DecodeBool(s, "requireServiceAccountToken", where + ".requireServiceAccountToken",
+                            problems_)) {
       out.require_service_account_token = *b;
     }
     return out;
@@ -107,7 +98,7 @@ class SubDecoder {
                    out.login.password_file, problems_);
     if (s.contains("realm")) out.realm = Endpoint(s, where, "realm");
     out.service = String(s, where, "service", false);
-    if (std::string l = String(s, where, "lifetime", false); !l.empty()) {
+    if (std::string l = String(s, where, "lifetime", false, /*duration=*/true); !l.empty()) {
       auto d = ParseGoDuration(l);
       if (!d.ok()) {
         Problem(where + ".lifetime", d.error().message);
@@ -138,6 +129,27 @@ class SubDecoder {
 
 }  // namespace
 
+std::string NotAString(const json& v, bool duration) {
+  std::string type(JsonTypeName(v));
+  std::string want = duration ? "must be a duration string such as \"5m\"" : "must be a string";
+  // YAML reads an unquoted 1234, 1e3 or true as kubelet does: a number or a boolean.
+  if (v.is_number() || v.is_boolean()) return want + ", not " + type + "; quote it";
+  return want + ", not " + type;
+}
+
+std::optional<bool> DecodeBool(const json& obj, const char* name, const std::string& path,
+                               std::vector<std::string>& problems) {
+  auto it = obj.find(name);
+  if (it == obj.end() || it->is_null()) return std::nullopt;
+  if (it->is_boolean()) return it->get<bool>();
+  // The quoted strings "true" and "false" too: accepted when every YAML scalar was a string, and
+  // a config that worked keeps working (docs/config.md, "Typing").
+  if (it->is_string() && *it == "true") return true;
+  if (it->is_string() && *it == "false") return false;
+  problems.push_back(path + ": must be true or false");
+  return std::nullopt;
+}
+
 void DecodePassword(const json& s, const std::string& where, const std::string& hint,
                     std::optional<Secret>& password, std::string& password_file,
                     std::vector<std::string>& problems) {
@@ -151,7 +163,7 @@ void DecodePassword(const json& s, const std::string& where, const std::string& 
   } else if (has_pw) {
     const json& p = s["password"];
     if (!p.is_string()) {
-      d.Problem(where + ".password", "must be a string, not " + std::string(JsonTypeName(p)));
+      d.Problem(where + ".password", NotAString(p));
     } else if (p.get_ref<const std::string&>().empty()) {
       d.Problem(where + ".password", "is empty");
     } else {
@@ -168,8 +180,10 @@ void DecodePassword(const json& s, const std::string& where, const std::string& 
 int DecodeExchangeSources(const json& e, const std::string& where, bool source_taken,
                           RegistryEntry& out, std::vector<std::string>& problems) {
   SubDecoder d(problems);
-  if (auto v = d.Bool(e, where + ".verify", "verify")) out.verify = *v;
-  if (auto v = d.Bool(e, where + ".insecure", "insecure")) out.transport.insecure = *v;
+  if (auto v = DecodeBool(e, "verify", where + ".verify", problems)) out.verify = *v;
+  if (auto v = DecodeBool(e, "insecure", where + ".insecure", problems)) {
+    out.transport.insecure = *v;
+  }
   std::string* files[] = {&out.transport.ca_file, &out.transport.client_cert_file,
                           &out.transport.client_key_file};
   const char* names[] = {"caFile", "clientCert", "clientKey"};

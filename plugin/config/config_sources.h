@@ -24,6 +24,15 @@ void DecodePassword(const nlohmann::json& s, const std::string& where, const std
                     std::optional<Secret>& password, std::string& password_file,
                     std::vector<std::string>& problems);
 
+// The problem with `v` where a string (a Go duration string when `duration`) belongs. YAML is
+// typed as kubelet types it, so an unquoted number or boolean is told to be quoted.
+std::string NotAString(const nlohmann::json& v, bool duration = false);
+
+// obj[name] as a boolean field: true, false, or the quoted "true"/"false"; absent or null: unset.
+// Anything else is a problem at `path`.
+std::optional<bool> DecodeBool(const nlohmann::json& obj, const char* name, const std::string& path,
+                               std::vector<std::string>& problems);
+
 // Whether any source of the config holds an inline password (the config file must then be
 // private).
 bool HoldsInlinePassword(const RegistryEntry& e);

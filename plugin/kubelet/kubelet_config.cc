@@ -14,8 +14,8 @@
 #include "base/strict_json.h"
 #include "base/utf8.h"
 #include "matcher/urls_match.h"
+#include "plugin/kubelet/kube_yaml.h"
 #include "plugin/kubelet/protocol.h"
-#include "plugin/kubelet/yaml_json.h"
 
 namespace pullguard {
 namespace {
@@ -617,7 +617,8 @@ KubeletConfigCheck CheckKubeletConfig(const std::string& path, Env& env) {
       continue;
     }
     if (auto bad = FirstInvalidUtf8(*data)) {
-      // kubelet's YAML and JSON decoders refuse ill-formed UTF-8; yaml-cpp would pass it through.
+      // kubelet's YAML and JSON decoders refuse ill-formed UTF-8; checked for the whole file first,
+      // so the message is the same for both.
       check.problems.push_back(file + ": the file is not UTF-8 (ill-formed byte at offset " +
                                std::to_string(*bad) + ")");
       check.incomplete = true;

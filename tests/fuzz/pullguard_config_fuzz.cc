@@ -19,7 +19,9 @@ void Check(bool ok) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   pullguard::ConfigDecode d = pullguard::DecodeConfig(in);
-  for (const std::string& p : d.problems) Check(!p.empty() && p.find('\n') == std::string::npos);
+  for (const std::string& p : d.problems) {
+    Check(!p.empty() && p.find('\n') == std::string::npos && p.size() <= 1024);
+  }
   if (d.ok()) {
     for (const auto& r : d.config.registries) {
       Check(!r.match.empty());

@@ -101,6 +101,9 @@ TEST_CASE("config: each mistake is named with its field and entry index") {
   CheckOneProblem(kHead + entry + st + "    cacheDuration: 5x\n",
                   "registries[0].cacheDuration: unknown unit \"x\" in duration \"5x\"");
   CheckOneProblem(kHead + entry + st + "    cacheDuration: 300\n",
+                  "registries[0].cacheDuration: must be a duration string such as \"5m\", not "
+                  "number; quote it");
+  CheckOneProblem(kHead + entry + st + "    cacheDuration: \"300\"\n",
                   "registries[0].cacheDuration: missing unit in duration \"300\"");
   CheckOneProblem(kHead + entry + st + "    cacheDuration: -5m\n",
                   "registries[0].cacheDuration: \"-5m\" is negative");
@@ -158,6 +161,58 @@ TEST_CASE("config: each mistake is named with its field and entry index") {
   CheckOneProblem("- a\n- b\n", "config must be a map, not array");
   CheckOneProblem(R"({"apiVersion":"pullguard.io/v1alpha1","apiVersion":"x"})", "duplicate key");
   CheckOneProblem(kHead + "---\n" + kHead, "exactly one YAML document");
+}
+
+// docs/config.md, "Typing": YAML 1.1 as kubelet reads its own config, except y/yes/on/n/no/off.
+TEST_CASE("config: YAML scalars are typed as kubelet types them; y/yes/on/n/no/off stay strings") {
+  const std::string entry = "registries:\n  - match: [a.io]\n";
+  const std::string st = "    static: {username: u, password: p}\n";
+  const std::pair<std::string, std::string> typed[] = {
+      {"    static: {username: 1234, password: p}\n",
+       "registries[0].static.username: must be a string, not number; quote it"},
+      {"    static: {username: u, password: 0x1F}\n",
+       "registries[0].static.password: must be a string, not number; quote it"},
+      {"    static: {username: true, password: p}\n",
+       "registries[0].static.username: must be a string, not boolean; quote it"},
+      {"    refreshToken: {username: u, password: p, lifetime: 3600}\n",
+       "registries[0].refreshToken.lifetime: must be a duration string such as \"5m\", not "
+       "number; quote it"},
+      {"    static: {username: [u], password: p}\n",
+       "registries[0].static.username: must be a string, not array"},
+      {st + "    verify: on\n", "registries[0].verify: must be true or false"},
+      {st + "    insecure: 1\n", "registries[0].insecure: must be true or false"},
+  };
+  for (const auto& [yaml, needle] : typed) CheckOneProblem(kHead + entry + yaml, needle);
+  CheckOneProblem(kHead + "registries:\n  - match: [8080]\n" + st,
+                  "registries[0].match[0]: must be a string, not number; quote it");
+  // Quoted, they are strings.
+  ConfigDecode d =
+      DecodeConfig(kHead + entry + "    static: {username: \"1234\", password: '0x1F'}\n");
+  REQUIRE(d.ok());
+  const auto* s = std::get_if<StaticSourceSpec>(&d.config.registries.at(0).source);
+  REQUIRE(s != nullptr);
+  CHECK(s->username == "1234");
+  CHECK(s->password->reveal() == "0x1F");
+  // y/yes/on/n/no/off stay strings: the password n is a password, and a boolean field wants true
+  // or false (`verify: on` above), as when every scalar was a string.
+  d = DecodeConfig(kHead + entry + "    static: {username: yes, password: n}\n");
+  REQUIRE(d.ok());
+  s = std::get_if<StaticSourceSpec>(&d.config.registries.at(0).source);
+  CHECK(s->username == "yes");
+  CHECK(s->password->reveal() == "n");
+  // true and false as YAML 1.1 and 1.2 agree, and the quoted "true"/"false" accepted before.
+  d = DecodeConfig(kHead + "staleIfError: True\n" + entry + st +
+                   "    verify: \"true\"\n    insecure: FALSE\n");
+  INFO(Problems(d));
+  REQUIRE(d.ok());
+  CHECK(d.config.stale_if_error);
+  CHECK(d.config.registries.at(0).verify);
+  CHECK(d.config.registries.at(0).transport.insecure == std::optional<bool>(false));
+  // ~ and nothing are null: the field is unset.
+  d = DecodeConfig(kHead + "stateDir: ~\n" + entry + "    cacheKeyType:\n" + st);
+  REQUIRE(d.ok());
+  CHECK(d.config.state_dir == "/var/lib/pullguard");
+  CHECK(d.config.registries.at(0).cache_key_type == CacheKeyType::kRegistry);
 }
 
 TEST_CASE("config: several problems are all reported, in order") {
