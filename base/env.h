@@ -18,6 +18,7 @@ namespace pullguard {
 struct FileInfo {
   bool exists = false;
   bool is_dir = false;
+  bool is_regular = false;
   mode_t mode = 0;  // permission bits only
   uid_t owner = 0;
   std::size_t size = 0;
@@ -30,11 +31,31 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// A file the operator names, as read by Env::ReadOperatorFile: its bytes, and what fstat(2) of the
+// descriptor they were read from says (so a check of `info` is a check of the bytes in `data`).
+struct OperatorFile {
+  std::string data;
+  FileInfo info;
+};
+
+// Two kinds of files go through an Env:
+//  - pullguard's own (state dir: token cache, locks, evidence, records; the metrics textfile):
+//    ReadFile, WriteFileAtomic, RemoveFile, ListDir, CreateDirs and LockFile never follow a
+//    symbolic link in the file's own name, never block on a FIFO, want a regular file, and refuse
+//    a directory that someone else could change under them (base/env_posix.cc says the rules).
+//    A refusal is kPermission, one line naming the path and the fix.
+//  - the operator's (config, password files, docker config, kubelet's config): ReadOperatorFile
+//    follows symbolic links (Kubernetes Secret and ConfigMap volumes are links) and checks the file
+//    it actually opened.
 class Env {
  public:
   virtual ~Env() = default;
   // Reads a whole file; a file larger than max_bytes is an error (kInvalidArgument).
   virtual Result<std::string> ReadFile(const std::string& path, std::size_t max_bytes) = 0;
+  // Reads a whole file the operator named: symbolic links followed, then the opened descriptor must
+  // be a regular file on a real file system (not /proc or /sys) owned by the effective user or
+  // root (kPermission otherwise). The caller applies its own mode rules to `info`.
+  virtual Result<OperatorFile> ReadOperatorFile(const std::string& path, std::size_t max_bytes) = 0;
   // temp file with `mode` + fsync + rename + fsync of the directory.
   virtual Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) = 0;
   // Removing a file that does not exist is not an error.
@@ -48,6 +69,10 @@ class Env {
   // kUnavailable. Coordinates processes, not threads of one process.
   virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path,
                                                      std::chrono::milliseconds timeout) = 0;
+  // The same Env for a directory that another service owns (node-exporter's textfile directory):
+  // files are still never opened through a symbolic link and temp files are still created
+  // exclusively, but the directory's owner and mode are not checked. Default: this Env.
+  virtual Env& SharedDirectories() { return *this; }
 };
 
 }  // namespace pullguard

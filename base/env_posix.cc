@@ -1,16 +1,30 @@
 // The POSIX Env: real files, atomic writes (temp + fsync + rename + directory fsync) and flock.
-// Everything that touches the disk for cache/ and registry/ goes through here.
+// Everything that touches the disk for cache/ and registry/ goes through here, so the rules for
+// pullguard's own files are kept in one place:
+//  - a file is opened relative to its directory's descriptor (openat) with O_NOFOLLOW | O_NONBLOCK
+//    | O_CLOEXEC and fstat()ed: a symbolic link is refused (ELOOP), a FIFO never blocks the open,
+//    and anything but a regular file is refused; temp files are O_CREAT | O_EXCL;
+//  - the directory itself is opened with O_NOFOLLOW (never a symbolic link) and must be owned by
+//    the effective user or root and not writable by group or others; every directory above it
+//    (followed as the operator's paths are) must be owned by the effective user or root and not
+//    writable by group or others unless sticky (/tmp). Whoever could write one of them could swap
+//    pullguard's files (a token handed to kubelet, a record deciding a pull) or point root's
+//    writes elsewhere. SharedDirectories() skips the owner and mode checks (node-exporter's
+//    textfile directory belongs to another user) but keeps everything else.
 #include "base/env_posix.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <mutex>
@@ -28,11 +42,211 @@ Error IoError(const std::string& what, const std::string& path, int err) {
   return MakeError(kind, what + " " + path + ": " + std::strerror(err));
 }
 
+Error Unsafe(const std::string& message) {
+  return MakeError(ErrorKind::kPermission, message);
+}
+
 std::string DirName(const std::string& path) {
   auto slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
+}
+
+std::string BaseName(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string Mode(mode_t m) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
+  return buf;
+}
+
+// A descriptor closed when it goes out of scope.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.release();
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+bool TrustedOwner(uid_t owner) {
+  return owner == 0 || owner == geteuid();
+}
+
+std::string OwnerFix(const std::string& path) {
+  return "chown " + std::to_string(geteuid()) + " " + path;
+}
+
+// The rules for the directory a file lives in (`last`) and for the directories above it.
+Status CheckDirectory(const std::string& path, const struct stat& st, bool last) {
+  if (!S_ISDIR(st.st_mode)) return Unsafe(path + " is not a directory");
+  if (!TrustedOwner(st.st_uid)) {
+    return Unsafe(path + " is owned by uid " + std::to_string(st.st_uid) +
+                  ", not by the user pullguard runs as (uid " + std::to_string(geteuid()) +
+                  ") or root; " + OwnerFix(path));
+  }
+  bool sticky = (st.st_mode & S_ISVTX) != 0;
+  if ((st.st_mode & 022) != 0 && (last || !sticky)) {
+    return Unsafe(path + " is writable by group or others (mode " + Mode(st.st_mode) +
+                  "): another user could replace pullguard's files there; chmod " +
+                  (last ? "700 " : "go-w ") + path);
+  }
+  return Status::Ok();
+}
+
+// Every directory prefix of `dir`, shortest first ("/a/b" -> "/", "/a", "/a/b"; "a/b" -> "a",
+// "a/b").
+std::vector<std::string> Prefixes(std::string d) {
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  if (d.empty()) d = ".";
+  std::vector<std::string> out;
+  if (d.front() == '/') out.push_back("/");
+  for (std::size_t i = 1; i <= d.size(); ++i) {
+    if ((i == d.size() || d[i] == '/') && d[i - 1] != '/') out.push_back(d.substr(0, i));
+  }
+  return out;
+}
+
+// Opens the last directory of `dir` with O_NOFOLLOW (and, when `check`, checks it and every
+// directory above it); `create` makes missing ones with `mode` on the way (mkdir -p).
+Result<Fd> OpenDirectory(const std::string& dir, bool check, bool create, mode_t mode) {
+  const std::vector<std::string> prefixes = Prefixes(dir);
+  Fd fd;
+  for (std::size_t i = 0; i < prefixes.size(); ++i) {
+    const std::string& p = prefixes[i];
+    bool last = i + 1 == prefixes.size();
+    // Above the last directory the operator's path is followed; the last one is never a link.
+    int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (last ? O_NOFOLLOW : 0);
+    int raw = open(p.c_str(), flags);
+    if (raw < 0 && errno == ENOENT && create) {
+      if (mkdir(p.c_str(), mode) != 0 && errno != EEXIST) return IoError("cannot create", p, errno);
+      raw = open(p.c_str(), flags);
+    }
+    if (raw < 0) {
+      int err = errno;
+      struct stat lst {};
+      if (last && (err == ELOOP || err == ENOTDIR) && lstat(p.c_str(), &lst) == 0 &&
+          S_ISLNK(lst.st_mode)) {
+        return Unsafe(p +
+                      " is a symbolic link; pullguard keeps its files in a real directory "
+                      "(set the real path, or replace the link with a directory)");
+      }
+      if (err == ENOTDIR) return MakeError(ErrorKind::kIo, p + " is not a directory");
+      return IoError("cannot open", p, err);
+    }
+    fd = Fd(raw);
+    if (!check) continue;
+    struct stat st {};
+    if (fstat(fd.get(), &st) != 0) return IoError("cannot stat", p, errno);
+    PG_TRY(CheckDirectory(p, st, last));
+  }
+  return fd;
+}
+
+// Opens `name` in the directory `dfd` without following a link and without blocking on a FIFO;
+// the descriptor must be a regular file.
+Result<Fd> OpenFileIn(int dfd, const std::string& path, int flags, mode_t mode = 0) {
+  std::string name = BaseName(path);
+  int raw = openat(dfd, name.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+  if (raw < 0) {
+    int err = errno;
+    if (err == ELOOP) {
+      return Unsafe(path +
+                    " is a symbolic link; pullguard never follows links to its own files "
+                    "(remove it)");
+    }
+    if (err == ENXIO) return Unsafe(path + " is not a regular file (remove it)");
+    return IoError(flags & O_CREAT ? "cannot create" : "cannot open", path, err);
+  }
+  Fd fd(raw);
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) return IoError("cannot stat", path, errno);
+  if (S_ISDIR(st.st_mode)) return IoError("cannot read", path, EISDIR);
+  if (!S_ISREG(st.st_mode)) {
+    return Unsafe(path + " is not a regular file (a FIFO, socket or device; remove it)");
+  }
+  // Back to blocking I/O for the regular file (O_NONBLOCK was only for the open).
+  int fl = fcntl(fd.get(), F_GETFL);
+  if (fl >= 0) fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
+  return fd;
+}
+
+Result<std::string> ReadAll(int fd, const std::string& path, std::size_t max_bytes) {
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot read", path, errno);
+    }
+    if (n == 0) break;
+    if (data.size() + static_cast<std::size_t>(n) > max_bytes) {
+      return MakeError(ErrorKind::kInvalidArgument,
+                       "file " + path + " is larger than " + std::to_string(max_bytes) + " bytes");
+    }
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  return data;
+}
+
+FileInfo InfoOf(const struct stat& st) {
+  FileInfo info;
+  info.exists = true;
+  info.is_dir = S_ISDIR(st.st_mode);
+  info.is_regular = S_ISREG(st.st_mode);
+  info.mode = st.st_mode & 07777;
+  info.owner = st.st_uid;
+  info.size = static_cast<std::size_t>(st.st_size);
+  info.mtime = std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec) +
+                                                     std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+  return info;
+}
+
+// Kernel pseudo file systems: their "files" (/proc/self/environ, /sys/...) are views of the
+// process or the kernel, never an operator's config or secret.
+bool PseudoFileSystem(int fd) {
+  struct statfs fs {};
+  if (fstatfs(fd, &fs) != 0) return false;
+  switch (static_cast<unsigned long>(fs.f_type)) {
+    case PROC_SUPER_MAGIC:
+    case SYSFS_MAGIC:
+    case DEBUGFS_MAGIC:
+    case SECURITYFS_MAGIC:
+    case CGROUP_SUPER_MAGIC:
+    case CGROUP2_SUPER_MAGIC:
+    case TRACEFS_MAGIC:
+    case BPF_FS_MAGIC:
+      return true;
+    default:
+      return false;
+  }
 }
 
 class PosixLock : public FileLock {
@@ -106,77 +320,101 @@ class AlarmTimer {
 
 class PosixEnv : public Env {
  public:
+  explicit PosixEnv(bool check_directories) : check_(check_directories) {}
+
   Result<std::string> ReadFile(const std::string& path, std::size_t max_bytes) override {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return IoError("cannot open", path, errno);
-    std::string data;
-    char buf[65536];
-    for (;;) {
-      ssize_t n = read(fd, buf, sizeof buf);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        int err = errno;
-        close(fd);
-        return IoError("cannot read", path, err);
-      }
-      if (n == 0) break;
-      if (data.size() + static_cast<std::size_t>(n) > max_bytes) {
-        close(fd);
-        return MakeError(ErrorKind::kInvalidArgument, "file " + path + " is larger than " +
-                                                          std::to_string(max_bytes) + " bytes");
-      }
-      data.append(buf, static_cast<std::size_t>(n));
+    auto dir = OpenDirectory(DirName(path), check_, false, 0);
+    if (!dir.ok()) return dir.error();
+    auto fd = OpenFileIn(dir->get(), path, O_RDONLY);
+    if (!fd.ok()) return fd.error();
+    return ReadAll(fd->get(), path, max_bytes);
+  }
+
+  Result<OperatorFile> ReadOperatorFile(const std::string& path, std::size_t max_bytes) override {
+    // Links followed: Kubernetes mounts Secrets and ConfigMaps as links into a timestamped dir.
+    // Every check below is on the descriptor, so what is checked is what is read.
+    int raw = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (raw < 0) return IoError("cannot open", path, errno);
+    Fd fd(raw);
+    struct stat st {};
+    if (fstat(fd.get(), &st) != 0) return IoError("cannot stat", path, errno);
+    if (S_ISDIR(st.st_mode)) return IoError("cannot read", path, EISDIR);
+    if (!S_ISREG(st.st_mode)) {
+      return Unsafe(path + " is not a regular file (a FIFO, socket or device)");
     }
-    close(fd);
-    return data;
+    if (PseudoFileSystem(fd.get())) {
+      return Unsafe(path +
+                    " is on a kernel pseudo file system (/proc, /sys); pullguard reads "
+                    "only real files");
+    }
+    if (!TrustedOwner(st.st_uid)) {
+      return Unsafe(path + " is owned by uid " + std::to_string(st.st_uid) +
+                    ", not by the user pullguard runs as (uid " + std::to_string(geteuid()) +
+                    ") or root: whoever owns it decides what pullguard reads; " + OwnerFix(path));
+    }
+    int fl = fcntl(fd.get(), F_GETFL);
+    if (fl >= 0) fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
+    auto data = ReadAll(fd.get(), path, max_bytes);
+    if (!data.ok()) return data.error();
+    return OperatorFile{std::move(*data), InfoOf(st)};
   }
 
   Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) override {
+    auto dir = OpenDirectory(DirName(path), check_, false, 0);
+    if (!dir.ok()) return dir.error();
+    int dfd = dir->get();
     // A unique temp name per writer: concurrent writers never share a temp file.
     std::string tmp = path + "." + std::to_string(getpid()) + "." + RandomSuffix() + ".tmp";
-    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0) return IoError("cannot create", tmp, errno);
-    fchmod(fd, mode);  // the umask must not widen or narrow what was asked
+    std::string tmp_name = BaseName(tmp);
+    auto opened = OpenFileIn(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
+    if (!opened.ok()) return opened.error();
+    Fd fd = std::move(*opened);
+    fchmod(fd.get(), mode);  // the umask must not widen or narrow what was asked
+    auto fail = [&](const char* what, int err) {
+      fd.reset();
+      unlinkat(dfd, tmp_name.c_str(), 0);
+      return IoError(what, tmp, err);
+    };
     std::size_t off = 0;
     while (off < data.size()) {
-      ssize_t n = write(fd, data.data() + off, data.size() - off);
+      ssize_t n = write(fd.get(), data.data() + off, data.size() - off);
       if (n < 0) {
         if (errno == EINTR) continue;
-        int err = errno;
-        close(fd);
-        unlink(tmp.c_str());
-        return IoError("cannot write", tmp, err);
+        return fail("cannot write", errno);
       }
       off += static_cast<std::size_t>(n);
     }
-    if (fsync(fd) != 0) {
+    if (fsync(fd.get()) != 0) return fail("cannot fsync", errno);
+    fd.reset();
+    // rename replaces a link at `path` itself, never the file it points to.
+    if (renameat(dfd, tmp_name.c_str(), dfd, BaseName(path).c_str()) != 0) {
       int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      return IoError("cannot fsync", tmp, err);
-    }
-    close(fd);
-    if (rename(tmp.c_str(), path.c_str()) != 0) {
-      int err = errno;
-      unlink(tmp.c_str());
+      unlinkat(dfd, tmp_name.c_str(), 0);
       return IoError("cannot rename to", path, err);
     }
-    int dfd = open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      fsync(dfd);
-      close(dfd);
-    }
+    fsync(dfd);
     return Status::Ok();
   }
 
   Status RemoveFile(const std::string& path) override {
-    if (unlink(path.c_str()) != 0 && errno != ENOENT) return IoError("cannot remove", path, errno);
+    auto dir = OpenDirectory(DirName(path), check_, false, 0);
+    if (!dir.ok()) {
+      if (dir.error().kind == ErrorKind::kNotFound) return Status::Ok();
+      return dir.error();
+    }
+    // unlinkat removes a link itself, never what it points to.
+    if (unlinkat(dir->get(), BaseName(path).c_str(), 0) != 0 && errno != ENOENT) {
+      return IoError("cannot remove", path, errno);
+    }
     return Status::Ok();
   }
 
   Result<std::vector<std::string>> ListDir(const std::string& dir) override {
-    DIR* d = opendir(dir.c_str());
+    auto fd = OpenDirectory(dir, check_, false, 0);
+    if (!fd.ok()) return fd.error();
+    DIR* d = fdopendir(fd->get());
     if (d == nullptr) return IoError("cannot list", dir, errno);
+    fd->release();  // closedir closes it
     std::vector<std::string> names;
     while (dirent* e = readdir(d)) {
       std::string name = e->d_name;
@@ -188,42 +426,28 @@ class PosixEnv : public Env {
 
   Status CreateDirs(const std::string& path, mode_t mode) override {
     if (path.empty()) return Status::Ok();
-    std::string cur;
-    std::size_t pos = 0;
-    while (pos != std::string::npos) {
-      pos = path.find('/', pos + 1);
-      cur = path.substr(0, pos);
-      if (cur.empty()) continue;
-      if (mkdir(cur.c_str(), mode) != 0 && errno != EEXIST)
-        return IoError("cannot create", cur, errno);
-    }
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0) return IoError("cannot stat", path, errno);
-    if (!S_ISDIR(st.st_mode)) return MakeError(ErrorKind::kIo, path + " is not a directory");
+    // Each directory is checked before the next one is made in it.
+    auto fd = OpenDirectory(path, check_, true, mode);
+    if (!fd.ok()) return fd.error();
     return Status::Ok();
   }
 
   Result<FileInfo> Stat(const std::string& path) override {
     struct stat st {};
-    FileInfo info;
     if (stat(path.c_str(), &st) != 0) {
-      if (errno == ENOENT || errno == ENOTDIR) return info;
+      if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
       return IoError("cannot stat", path, errno);
     }
-    info.exists = true;
-    info.is_dir = S_ISDIR(st.st_mode);
-    info.mode = st.st_mode & 07777;
-    info.owner = st.st_uid;
-    info.size = static_cast<std::size_t>(st.st_size);
-    info.mtime = std::chrono::system_clock::time_point(
-        std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec));
-    return info;
+    return InfoOf(st);
   }
 
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path,
                                              std::chrono::milliseconds timeout) override {
-    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return IoError("cannot open lock", path, errno);
+    auto dir = OpenDirectory(DirName(path), check_, false, 0);
+    if (!dir.ok()) return MakeError(dir.error().kind, "lock: " + dir.error().message);
+    auto opened = OpenFileIn(dir->get(), path, O_RDWR | O_CREAT, 0600);
+    if (!opened.ok()) return opened.error();
+    int fd = opened->release();
     if (flock(fd, LOCK_EX | LOCK_NB) == 0) return std::unique_ptr<FileLock>(new PosixLock(fd));
     if (errno != EWOULDBLOCK && errno != EINTR) {
       int err = errno;
@@ -249,7 +473,10 @@ class PosixEnv : public Env {
     return IoError("cannot lock", path, err);
   }
 
+  Env& SharedDirectories() override;
+
  private:
+  bool check_;
   static std::string RandomSuffix() {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     return std::to_string(rng() % 1000000000ULL);
@@ -259,8 +486,13 @@ class PosixEnv : public Env {
 }  // namespace
 
 Env& DefaultEnv() {
-  static PosixEnv env;
+  static PosixEnv env(/*check_directories=*/true);
   return env;
+}
+
+Env& PosixEnv::SharedDirectories() {
+  static PosixEnv shared(/*check_directories=*/false);
+  return shared;
 }
 
 }  // namespace pullguard

@@ -6,7 +6,12 @@ namespace pullguard {
 std::string Quote(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";
+  bool cut = false;
   for (char ch : s) {
+    if (out.size() - 1 >= kMaxQuotedChars) {
+      cut = true;
+      break;
+    }
     auto c = static_cast<unsigned char>(ch);
     switch (c) {
       case '"':
@@ -35,6 +40,7 @@ std::string Quote(std::string_view s) {
     }
   }
   out += '"';
+  if (cut) out += "...";
   return out;
 }
 
@@ -55,6 +61,19 @@ std::string QuoteForError(std::string_view s) {
   out += '"';
   if (s.size() > kMax) out += "...";
   return out;
+}
+
+}  // namespace pullguard
+
+namespace pullguard {
+
+std::string CapErrorLine(std::string_view line, std::size_t max_bytes) {
+  if (line.size() <= max_bytes) return std::string(line);
+  constexpr std::string_view kMark = " ... (cut)";
+  std::size_t keep = max_bytes > kMark.size() ? max_bytes - kMark.size() : 0;
+  // Never end inside a UTF-8 sequence: back off over continuation bytes and their lead byte.
+  while (keep > 0 && (static_cast<unsigned char>(line[keep]) & 0xC0) == 0x80) --keep;
+  return std::string(line.substr(0, keep)) + std::string(kMark);
 }
 
 }  // namespace pullguard

@@ -30,7 +30,12 @@ Result<Authorization> Authorize(HttpClient& client, const PingResult& ping,
   if (ping.status >= 200 && ping.status <= 299) return out;
   if (const Challenge* bearer = FindChallenge(ping.challenges, "bearer")) {
     auto req = TokenRequestFromChallenge(*bearer, input.scopes);
-    if (!req.ok()) return MakeError(ErrorKind::kUnauthorized, req.error().message);
+    if (!req.ok()) {
+      // A challenge that repeats a parameter is a malformed answer, not a refusal.
+      ErrorKind kind =
+          bearer->duplicate_param.empty() ? ErrorKind::kUnauthorized : ErrorKind::kInvalidArgument;
+      return MakeError(kind, req.error().message);
+    }
     req->credential = input.credential;
     req->refresh_token = input.refresh_token;
     req->offline = input.offline;

@@ -115,8 +115,13 @@ class Parser {
   }
 
   void AddParam(Challenge& c, std::string_view name, std::string value) {
+    std::string lower = AsciiLower(name);
+    if (c.params.count(lower) != 0) {
+      if (c.duplicate_param.empty()) c.duplicate_param = lower;
+      return;
+    }
     if (c.params.size() >= kMaxParams) return;
-    c.params.emplace(AsciiLower(name), std::move(value));
+    c.params.emplace(std::move(lower), std::move(value));
   }
 
   // Whether the text at i_ (a token, BWS, '=') starts an auth-param rather than a token68.

@@ -14,8 +14,13 @@ namespace pullguard::registry {
 struct Challenge {
   std::string scheme;  // lower-cased auth-scheme: "basic", "bearer", ...
   // auth-params, names lower-cased, quoted-string values unescaped. A repeated name keeps the
-  // first.
+  // first value here and is named in `duplicate_param`.
   std::map<std::string, std::string> params;
+  // The first parameter name given twice (case-insensitively), "" when none. RFC 7235 allows each
+  // name once per challenge; containerd and Docker take the last value, so a challenge with two
+  // realms could send the runtime and pullguard to different servers: it is refused
+  // (TokenRequestFromChallenge).
+  std::string duplicate_param;
   std::string token68;  // the token68 form (e.g. "Negotiate abc=="), when used instead of params
 
   // params[name] or "" when absent.

@@ -3,6 +3,7 @@
 #include "registry/curl_api.h"
 
 #include <dlfcn.h>
+#include <stdlib.h>
 
 #include <atomic>
 #include <mutex>
@@ -30,6 +31,11 @@ Result<const CurlApi*> LoadCurl() {
   static CurlApi api{};
   static std::string failure;
   std::call_once(once, [] {
+    // libcurl (with OpenSSL, GnuTLS or wolfSSL) writes every TLS session's keys to the file
+    // SSLKEYLOGFILE names, readable by whoever can read that file; Go's TLS (kubelet,
+    // containerd) ignores the variable, and so does pullguard: it leaves the environment before
+    // libcurl or its TLS library is loaded, so neither can read it.
+    unsetenv("SSLKEYLOGFILE");
     void* lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
     if (lib == nullptr) {
       const char* why = dlerror();

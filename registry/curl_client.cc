@@ -113,30 +113,63 @@ class CurlClient final : public HttpClient {
   Result<HttpResponse> Send(const HttpRequest& request) override;
 
  private:
-  Status CheckPolicy(const Url& url) const;
+  Status CheckPolicy(const Url& url, bool credential) const;
   Attempt Perform(const HttpRequest& request, const Url& url, bool with_auth);
   Result<HttpResponse> SendWithRetries(const HttpRequest& request, const Url& url, bool with_auth,
                                        int& attempts);
   Error TransportError(const Attempt& a, const Url& url) const;
+  // Sets proxy_ for `url` (Go's rules, registry/proxy.h).
+  Status ChooseProxy(const Url& url);
 
   RegistryEndpoint endpoint_;
   Clock::time_point deadline_;
   Url registry_origin_;
   const CurlApi* api_ = nullptr;
   CURL* handle_ = nullptr;
+  std::string proxy_;  // the current URL's proxy for libcurl, "" for a direct connection
   std::minstd_rand jitter_{static_cast<unsigned>(Clock::now().time_since_epoch().count())};
 };
 
-Status CurlClient::CheckPolicy(const Url& url) const {
+Status CurlClient::CheckPolicy(const Url& url, bool credential) const {
   if (url.has_userinfo) {
     return MakeError(ErrorKind::kInvalidArgument,
                      "refusing a URL with embedded credentials (" + url.Redacted() + ")");
   }
-  if (url.scheme == "http" && !AllowsPlainHttp(endpoint_)) {
-    return MakeError(ErrorKind::kInvalidArgument, "refusing plain HTTP to " + url.Redacted() +
-                                                      ": registry " + endpoint_.host +
-                                                      " is not marked insecure");
+  if (url.scheme == "http" && !AllowsPlainHttpTo(endpoint_, url)) {
+    std::string why = !AllowsPlainHttp(endpoint_)
+                          ? "registry " + endpoint_.host + " is not marked insecure"
+                          : "only the registry's own host or a loopback host may be plain HTTP";
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "refusing plain HTTP to " + url.Redacted() + ": " + why);
   }
+  if (credential && !ClearTextCredentialAllowed(endpoint_, url)) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "refusing to send a credential in clear text to " + url.Redacted() +
+                         ": plain HTTP carries a password or token only to a loopback host of a "
+                         "loopback or insecure registry entry");
+  }
+  return Status::Ok();
+}
+
+// Whether what goes to the next URL carries a credential (see HttpRequest::credential).
+bool CarriesCredential(const HttpRequest& request, bool with_auth) {
+  bool basic = request.authorization.has_value() &&
+               AsciiStartsWithFold(request.authorization->reveal(), "basic ");
+  bool auth = with_auth && request.authorization.has_value() && (request.credential || basic);
+  bool body = request.method == "POST" && !request.body.empty();
+  return auth || body;
+}
+
+Status CurlClient::ChooseProxy(const Url& url) {
+  auto proxy = ProxyForUrl(endpoint_.transport.proxy, url);
+  if (!proxy.ok()) return proxy.error();
+  if (proxy->empty()) {
+    proxy_.clear();
+    return Status::Ok();
+  }
+  auto curl = CurlProxyString(*proxy);
+  if (!curl.ok()) return curl.error();
+  proxy_ = std::move(*curl);
   return Status::Ok();
 }
 
@@ -161,12 +194,18 @@ Attempt CurlClient::Perform(const HttpRequest& request, const Url& url, bool wit
                     std::min(timeout, static_cast<long>(t.connect_timeout.count())));
   api_->easy_setopt(handle_, CURLOPT_TIMEOUT_MS, timeout);
   api_->easy_setopt(handle_, CURLOPT_USERAGENT, t.user_agent.c_str());
+  // The proxy was decided by Send with Go's rules; "" for both options stops libcurl from reading
+  // http_proxy / no_proxy itself.
+  api_->easy_setopt(handle_, CURLOPT_PROXY, proxy_.c_str());
+  api_->easy_setopt(handle_, CURLOPT_NOPROXY, "");
   api_->easy_setopt(handle_, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.max_body_bytes));
   api_->easy_setopt(handle_, CURLOPT_WRITEFUNCTION, &OnBody);
   api_->easy_setopt(handle_, CURLOPT_WRITEDATA, &a.transfer);
   api_->easy_setopt(handle_, CURLOPT_HEADERFUNCTION, &OnHeader);
   api_->easy_setopt(handle_, CURLOPT_HEADERDATA, &a.transfer);
-  bool verify = VerifiesTls(endpoint_);
+  // `insecure: true` belongs to the registry's own host: realms and redirect targets elsewhere
+  // are always verified.
+  bool verify = VerifiesTlsFor(endpoint_, url);
   api_->easy_setopt(handle_, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
   api_->easy_setopt(handle_, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
   // TLS files belong to the registry's own host:port (Docker's certs.d rule), not to realms/CDNs.
@@ -302,14 +341,20 @@ Result<HttpResponse> CurlClient::Send(const HttpRequest& request) {
                        "credentials belong in HttpRequest::authorization, not in headers");
     }
   }
-  if (request.authorization.has_value() &&
-      request.authorization->reveal().find_first_of("\r\n") != std::string::npos) {
-    return MakeError(ErrorKind::kInvalidArgument, "malformed Authorization value");
+  if (request.authorization.has_value()) {
+    // A NUL would cut the header short in libcurl; CR/LF would split it.
+    for (char c : request.authorization->reveal()) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        return MakeError(ErrorKind::kInvalidArgument, "malformed Authorization value");
+      }
+    }
   }
   auto first = ParseUrl(request.url);
   if (!first.ok()) return first.error();
   Url url = *first;
-  PG_TRY(CheckPolicy(url));
+  PG_TRY(CheckPolicy(url, CarriesCredential(request, true)));
+  PG_TRY(ChooseProxy(url));
   // Only now, with a request that will really go out, does the process pay for libcurl.
   auto api = LoadCurl();
   if (!api.ok()) return api.error();
@@ -341,7 +386,10 @@ Result<HttpResponse> CurlClient::Send(const HttpRequest& request) {
       return MakeError(ErrorKind::kNetwork,
                        "bad redirect from " + url.Redacted() + ": " + next.error().message);
     }
-    PG_TRY(CheckPolicy(*next));
+    // Once the chain has left the first origin, Authorization stays off even if it comes back.
+    bool next_auth = with_auth && next->SameOrigin(*first);
+    PG_TRY(CheckPolicy(*next, CarriesCredential(request, next_auth)));
+    PG_TRY(ChooseProxy(*next));
     if (request.method == "POST") {
       // The form body carries the password: re-send it only to the same origin, and only where
       // the status keeps the method (a 301/302/303 would silently turn it into a GET).
@@ -354,8 +402,7 @@ Result<HttpResponse> CurlClient::Send(const HttpRequest& request) {
                                                   first->Redacted() + " to " + next->Origin());
       }
     }
-    // Once the chain has left the first origin, Authorization stays off even if it comes back.
-    with_auth = with_auth && next->SameOrigin(*first);
+    with_auth = next_auth;
     url = *next;
   }
 }

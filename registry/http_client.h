@@ -23,7 +23,12 @@ struct HttpRequest {
   // Full Authorization value ("Basic ...", "Bearer ..."). Sent to the request's origin only:
   // dropped when a redirect leaves that scheme/host/port.
   std::optional<Secret> authorization;
-  Secret body;               // POST body (form bodies carry passwords)
+  Secret body;  // POST body (form bodies carry passwords)
+  // The request carries a password, refresh token, service-account token or Basic credential
+  // (set by the token flows and exchange sources). Such a request goes in clear text only where
+  // ClearTextCredentialAllowed says so; a Basic Authorization and any POST body count as one
+  // whatever this says.
+  bool credential = false;
   std::string content_type;  // POST only, e.g. "application/x-www-form-urlencoded"
   bool follow_redirects = true;
   bool retry = true;  // retry 429/5xx/connection failures within the call budget
@@ -56,8 +61,9 @@ class HttpClient {
 // The real client for one registry call: one curl easy handle reused for every Send (connection
 // reuse), the endpoint's transport rules, the call budget starting at construction. libcurl is
 // dlopen()ed and curl_global_init()ed on the first Send of the process, never before; if it cannot
-// be loaded, Send returns kInternal. Proxies come from the standard environment variables
-// (https_proxy, HTTPS_PROXY, http_proxy, no_proxy), read by libcurl itself.
+// be loaded, Send returns kInternal. The proxy of each request is decided from
+// endpoint.transport.proxy with Go's rules (registry/proxy.h); libcurl never reads the proxy
+// variables itself.
 std::unique_ptr<HttpClient> NewCurlClient(const RegistryEndpoint& endpoint);
 
 // Whether this process has loaded libcurl yet (for tests of the lazy start-up).

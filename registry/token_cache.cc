@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/sha256.h"
+#include "registry/token_flow.h"
 
 namespace pullguard::registry {
 namespace {
@@ -66,6 +67,11 @@ Result<CachedToken> DecodeCachedToken(std::string_view text) {
     if (!n->is_number_unsigned() && n->get<long long>() < 0) return bad();
     if (n->get<unsigned long long>() > static_cast<unsigned long long>(kMaxUnix)) return bad();
   }
+  if (HasControlCharacter(t->get_ref<const std::string&>())) return bad();
+  if (auto r = j.find("refreshToken");
+      r != j.end() && r->is_string() && HasControlCharacter(r->get_ref<const std::string&>())) {
+    return bad();
+  }
   CachedToken out;
   out.token = Secret(t->get<std::string>());
   out.issued_at = FromUnix(i->get<long long>());
@@ -82,19 +88,31 @@ TokenCache::TokenCache(Env& env, std::string dir, TokenCacheOptions options)
 
 std::string TokenCache::PathFor(const TokenCacheKey& key) const {
   return dir_ + "/" +
-         CredentialKeyHash({"pullguard-token-cache-v1", key.registry, key.credential_hash, key.scope}) +
+         CredentialKeyHash(
+             {"pullguard-token-cache-v1", key.registry, key.credential_hash, key.scope}) +
          ".json";
 }
 
 std::optional<CachedToken> TokenCache::Get(const TokenCacheKey& key,
                                            system_clock::time_point now) const {
-  const std::string path = PathFor(key);
+  auto hit = Lookup(PathFor(key), now);
+  if (!hit.ok()) return std::nullopt;
+  return std::move(*hit);
+}
+
+Result<std::optional<CachedToken>> TokenCache::Lookup(const std::string& path,
+                                                      system_clock::time_point now) const {
   auto text = env_.ReadFile(path, kMaxTokenFileBytes);
-  if (!text.ok()) return std::nullopt;
+  if (!text.ok()) {
+    // A token file that is a link, a FIFO, or in a directory others can write is an attack on
+    // the credential kubelet receives: fail loudly. Anything else (absent, unreadable) is a miss.
+    if (text.error().kind == ErrorKind::kPermission) return text.error();
+    return std::optional<CachedToken>();
+  }
   auto token = DecodeCachedToken(*text);
-  if (!token.ok()) return std::nullopt;
-  if (token->expires_at < now + options_.min_validity) return std::nullopt;
-  return std::move(*token);
+  if (!token.ok()) return std::optional<CachedToken>();
+  if (token->expires_at < now + options_.min_validity) return std::optional<CachedToken>();
+  return std::optional<CachedToken>(std::move(*token));
 }
 
 Status TokenCache::Put(const TokenCacheKey& key, const CachedToken& token) {
@@ -124,22 +142,32 @@ Result<CachedToken> TokenCache::GetOrFetch(const TokenCacheKey& key,
                                            const std::function<system_clock::time_point()>& now,
                                            const Fetcher& fetch, bool* fetched) {
   if (fetched != nullptr) *fetched = false;
-  if (auto hit = Get(key, now())) return std::move(*hit);
   const std::string path = PathFor(key);
+  auto first = Lookup(path, now());
+  if (!first.ok()) return first.error();
+  if (*first) return std::move(**first);
 
+  // The cache is an optimisation: a directory that cannot be made (read-only file system) or a
+  // lock that cannot be taken still lets the fetch happen. A directory or lock file that is not
+  // safe (kPermission: a link, wrong owner, writable by others) fails the call instead.
   std::unique_ptr<FileLock> lock;
-  if (env_.CreateDirs(dir_, 0700).ok()) {
+  Status dir = env_.CreateDirs(dir_, 0700);
+  if (!dir.ok() && dir.error().kind == ErrorKind::kPermission) return dir.error();
+  if (dir.ok()) {
     auto l = env_.LockFile(path + ".lock", options_.lock_timeout);
     if (!l.ok() && l.error().kind == ErrorKind::kUnavailable) {
       return StaleOr(path, now(),
                      Error{ErrorKind::kUnavailable,
                            "token cache: another pullguard process is still fetching this token"});
     }
+    if (!l.ok() && l.error().kind == ErrorKind::kPermission) return l.error();
     if (l.ok()) lock = std::move(*l);
   }
   // The process that held the lock before us has usually written the token by now.
   if (lock) {
-    if (auto hit = Get(key, now())) return std::move(*hit);
+    auto again = Lookup(path, now());
+    if (!again.ok()) return again.error();
+    if (*again) return std::move(**again);
   }
   if (fetched != nullptr) *fetched = true;
   auto token = fetch();
@@ -162,11 +190,13 @@ Result<int> TokenCache::Prune(system_clock::time_point now) {
     // processes fetch at once), and foreign files are not ours to delete.
     if (name.size() != 69 || name.compare(64, 5, ".json") != 0) continue;
     std::string path = dir_ + "/" + name;
+    // ReadFile opens without following links and wants a regular file, so a link or FIFO planted
+    // here is never followed; only a file in pullguard's own format, expired, is deleted: a file
+    // that does not decode is not known to be ours (the next write of its key replaces it).
     auto text = env_.ReadFile(path, kMaxTokenFileBytes);
     if (!text.ok()) continue;
     auto token = DecodeCachedToken(*text);
-    // Writes are atomic, so an undecodable file is corrupt, not half-written.
-    if (token.ok() && token->expires_at + options_.prune_after > now) continue;
+    if (!token.ok() || token->expires_at + options_.prune_after > now) continue;
     if (env_.RemoveFile(path).ok()) ++removed;
   }
   return removed;

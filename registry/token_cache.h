@@ -62,13 +62,15 @@ class TokenCache {
   // Single-flight across processes: a valid cached token is returned without locking; otherwise
   // lock the key, look again (another process may have fetched it meanwhile), fetch, write, unlock.
   // When the cache directory cannot be used the fetch still happens (the cache is an
-  // optimisation); a lock that stays busy past lock_timeout is kUnavailable. `fetched`, when
-  // given, says whether this call ran the fetcher.
+  // optimisation); a lock that stays busy past lock_timeout is kUnavailable; a cache file, lock or
+  // directory that is not safe (a link, a FIFO, writable by others: kPermission) is an error.
+  // `fetched`, when given, says whether this call ran the fetcher.
   Result<CachedToken> GetOrFetch(const TokenCacheKey& key,
                                  const std::function<std::chrono::system_clock::time_point()>& now,
                                  const Fetcher& fetch, bool* fetched = nullptr);
 
-  // Deletes token files expired for longer than prune_after, and corrupt ones; returns how many.
+  // Deletes token files expired for longer than prune_after; returns how many. Files that do not
+  // decode as a token file are left alone (not known to be pullguard's).
   // GetOrFetch calls it after each fetch it stores, so the directory does not grow without bound.
   Result<int> Prune(std::chrono::system_clock::time_point now);
 
@@ -76,6 +78,10 @@ class TokenCache {
   std::string PathFor(const TokenCacheKey& key) const;
 
  private:
+  // The cached token at `path` if valid for min_validity; an unsafe file or directory
+  // (kPermission from the Env) is an error, anything else unusable a miss.
+  Result<std::optional<CachedToken>> Lookup(const std::string& path,
+                                            std::chrono::system_clock::time_point now) const;
   // The stale-if-error answer to a failed fetch: the cached token, or `failure` itself.
   Result<CachedToken> StaleOr(const std::string& path, std::chrono::system_clock::time_point now,
                               const Error& failure) const;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
+#include "base/quote.h"
 #include "base/strict_json.h"
 #include "registry/url.h"
 
@@ -112,6 +113,7 @@ Outcome Get(HttpClient& client, const TokenRequest& req, const Url& realm, const
   if (req.offline) AppendQuery(url, "offline_token", "true");
   HttpRequest http;
   http.url = url.ToString();
+  http.credential = secret != nullptr;
   if (secret != nullptr) {
     http.authorization =
         BasicAuthorization(req.credential ? req.credential->username : std::string(), *secret);
@@ -140,6 +142,7 @@ Outcome Post(HttpClient& client, const TokenRequest& req, const Url& realm, cons
   if (req.offline) form.emplace_back("access_type", "offline");
   HttpRequest http;
   http.method = "POST";
+  http.credential = true;
   http.url = realm.ToString();
   http.body = FormEncode(form);
   for (auto& [name, value] : form) std::fill(value.begin(), value.end(), '\0');
@@ -148,6 +151,13 @@ Outcome Post(HttpClient& client, const TokenRequest& req, const Url& realm, cons
 }
 
 }  // namespace
+
+bool HasControlCharacter(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
 
 Result<Token> ParseTokenResponse(std::string_view body, system_clock::time_point now) {
   // Strict: with duplicate keys it is unclear which token the server meant; a NUL byte or data
@@ -160,6 +170,14 @@ Result<Token> ParseTokenResponse(std::string_view body, system_clock::time_point
   std::string token = StringField(j, "token");
   if (token.empty()) token = StringField(j, "access_token");
   if (token.empty()) return MakeError(ErrorKind::kCorrupt, "token response holds no token");
+  // A NUL would cut an Authorization header (or kubelet's password) short, CR/LF would split it;
+  // no real token holds a control character.
+  for (const char* field : {"token", "access_token", "refresh_token"}) {
+    if (HasControlCharacter(StringField(j, field))) {
+      return MakeError(ErrorKind::kCorrupt,
+                       std::string("token response: \"") + field + "\" holds a control character");
+    }
+  }
   t.token = Secret(std::move(token));
   t.refresh_token = Secret(StringField(j, "refresh_token"));
   t.scope = StringField(j, "scope");
@@ -180,6 +198,12 @@ Result<Token> ParseTokenResponse(std::string_view body, system_clock::time_point
 
 Result<TokenRequest> TokenRequestFromChallenge(const Challenge& bearer,
                                                const std::vector<std::string>& extra_scopes) {
+  if (!bearer.duplicate_param.empty()) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "Bearer challenge gives the parameter " +
+                         QuoteForError(bearer.duplicate_param) +
+                         " twice (RFC 7235 allows one; runtimes take the last, so it is refused)");
+  }
   TokenRequest req;
   req.realm = bearer.Param("realm");
   if (req.realm.empty()) {

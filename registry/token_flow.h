@@ -46,12 +46,18 @@ struct Token {
   std::string scope;                                 // granted scope when the server says it
 };
 
+// Whether `s` holds a C0 control character (NUL included) or DEL: never in a token, refresh token
+// or password that comes from the network (ParseTokenResponse refuses them).
+bool HasControlCharacter(std::string_view s);
+
 // Decodes a token endpoint's JSON answer. `now` is the local time the answer arrived. Bad JSON,
-// a non-object, or no usable token is kCorrupt (message without the body). Never throws.
+// a non-object, no usable token, or a token / access_token / refresh_token holding a control
+// character is kCorrupt (message without the body). Never throws.
 Result<Token> ParseTokenResponse(std::string_view body, std::chrono::system_clock::time_point now);
 
 // Builds the request for a Bearer challenge: realm, service and the challenge's scope (split on
-// spaces) followed by extra_scopes not already present. No realm is kInvalidArgument.
+// spaces) followed by extra_scopes not already present. No realm, or a parameter given twice
+// (Challenge::duplicate_param), is kInvalidArgument.
 Result<TokenRequest> TokenRequestFromChallenge(const Challenge& bearer,
                                                const std::vector<std::string>& extra_scopes);
 

@@ -8,12 +8,18 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
+#include "registry/host.h"
+#include "registry/proxy.h"
+#include "registry/url.h"
+
 namespace pullguard::registry {
 
 struct TransportOptions {
   // Unset: plain HTTP is allowed only when the registry host is a loopback address (127.0.0.0/8,
   // ::1, localhost); TLS stays verified. true: plain HTTP allowed AND TLS not verified (the entry
-  // said `insecure: true`). false: https only, verified, even for loopback.
+  // said `insecure: true`), for the registry's own host:port only. false: https only, verified,
+  // even for loopback.
   std::optional<bool> insecure;
   // Talk http:// to the registry. Refused (kInvalidArgument) unless plain HTTP is allowed.
   bool plain_http = false;
@@ -44,6 +50,10 @@ struct TransportOptions {
   int max_redirects = 5;
 
   std::string user_agent = "pullguard";
+
+  // The process's proxy settings (ProxyConfigFromEnvironment, filled by the process shell);
+  // default: no proxy. Each request's proxy is decided from them (ProxyForUrl).
+  ProxyConfig proxy;
 };
 
 // A registry as pullguard talks to it.
@@ -58,12 +68,26 @@ std::string ApiHost(std::string_view host);
 // "https://<api host>" or "http://<api host>" when transport.plain_http (checked: see below).
 std::string BaseUrl(const RegistryEndpoint& endpoint);
 
-// host[:port] or [v6]:port -> whether the host part is loopback (no DNS lookup).
-bool IsLoopbackHost(std::string_view host_port);
-
-// Policy: may any request of this call (registry, token realm, redirect target) use http://?
+// Policy for the entry: does it allow plain HTTP at all (`insecure: true`, or unset and the
+// registry host is loopback)?
 bool AllowsPlainHttp(const RegistryEndpoint& endpoint);
-// Policy: is the peer's certificate verified? False only for an explicit `insecure: true`.
+// Policy for the entry's own host: is its certificate verified? False only for `insecure: true`.
 bool VerifiesTls(const RegistryEndpoint& endpoint);
+
+// The policies for one URL of a call (registry, token realm, redirect target, exchange endpoint),
+// the shared rules every source follows (docs/registry.md "Transport rules"):
+// Is `url` the registry's own host:port (Docker's certs.d/<host:port>)? Hosts are canonical.
+bool IsRegistryHost(const RegistryEndpoint& endpoint, const Url& url);
+// May `url` be spoken to over http://? Only when the entry allows plain HTTP, and only to the
+// registry's own host or to a loopback host.
+bool AllowsPlainHttpTo(const RegistryEndpoint& endpoint, const Url& url);
+// Is the certificate of `url` verified? Always, except the registry's own host under `insecure:
+// true`: token realms, redirect targets and exchange endpoints on other hosts are verified (the
+// system store; the entry's caFile only on its own host).
+bool VerifiesTlsFor(const RegistryEndpoint& endpoint, const Url& url);
+// May a password, refresh token, service-account token or Basic credential go to `url`? Over
+// https, yes. In clear text (http://) only to a loopback host, and only when the registry entry
+// itself is loopback or `insecure: true`.
+bool ClearTextCredentialAllowed(const RegistryEndpoint& endpoint, const Url& url);
 
 }  // namespace pullguard::registry

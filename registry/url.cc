@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "base/ascii.h"
+#include "registry/host.h"
 
 namespace pullguard::registry {
 namespace {
@@ -32,11 +33,15 @@ std::string Url::Origin() const {
 }
 
 std::string Url::Redacted() const {
-  return Origin() + path;
+  // What error lines show: a hostile realm or Location (up to 8 KiB) must not fill them.
+  constexpr std::size_t kMaxShown = 200;
+  std::string out = Origin() + path;
+  if (out.size() > kMaxShown) out = out.substr(0, kMaxShown) + "...";
+  return out;
 }
 
 std::string Url::ToString() const {
-  return query.empty() ? Redacted() : Redacted() + "?" + query;
+  return query.empty() ? Origin() + path : Origin() + path + "?" + query;
 }
 
 bool Url::SameOrigin(const Url& other) const {
@@ -93,7 +98,11 @@ Result<Url> ParseUrl(std::string_view text) {
     }
   }
   if (host.empty()) return Invalid("URL has no host");
-  url.host = AsciiLower(host);
+  // One spelling per address, so every policy decision sees what libcurl connects to; numeric
+  // spellings libcurl and Go read differently are refused (registry/host.h).
+  auto canonical = CanonicalHost(host);
+  if (!canonical.ok()) return Invalid("URL " + canonical.error().message);
+  url.host = std::move(*canonical);
   if (!port.empty()) {
     int p = 0;
     auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);

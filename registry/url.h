@@ -22,7 +22,7 @@ struct Url {
 
   // scheme://host[:port] with the port only when not the default; brackets for IPv6.
   std::string Origin() const;
-  // Origin + path: what error messages show (no userinfo, no query).
+  // Origin + path: what error messages show (no userinfo, no query), cut after 200 characters.
   std::string Redacted() const;
   // The full URL to send (never includes userinfo).
   std::string ToString() const;

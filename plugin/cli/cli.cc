@@ -15,7 +15,11 @@
 namespace pullguard {
 
 void PrintError(Io& io, const std::string& command, const std::string& message) {
-  io.err << "pullguard" << (command.empty() ? "" : " ") << command << ": " << message << "\n";
+  // Input is quoted with a cap where it is echoed (base/quote.h); this is the last guard of the
+  // "at most 1 KiB" rule for what no cap reached (a path of 4 KiB in --config).
+  std::string line =
+      "pullguard" + std::string(command.empty() ? "" : " ") + command + ": " + message;
+  io.err << CapErrorLine(line, kMaxErrorLineBytes - 1) << "\n";
 }
 
 void PrintUsageError(Io& io, const std::string& command, const std::string& message) {

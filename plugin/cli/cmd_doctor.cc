@@ -38,6 +38,7 @@ int RunDoctor(const std::vector<std::string>& args, Io& io) {
   o.kubelet_config = a.kubelet_config;
   o.bin_dir = a.bin_dir;
   o.images = a.images;
+  o.proxy = registry::ProxyConfigFromEnvironment(io.getenv);
 
   Report report;
   std::optional<Config> config;

@@ -74,7 +74,8 @@ int Answer(const std::optional<std::string>& flag, Io& io, Config& config_out,
        {"registries", config.config.registries.size()}});
 
   ExchangeContext exchange =
-      MakeExchangeContext(request->service_account_token, config.config.state_dir, io.now);
+      MakeExchangeContext(request->service_account_token, config.config.state_dir, io.now,
+                          registry::ProxyConfigFromEnvironment(io.getenv));
   exchange.stale_if_error = config.config.stale_if_error;
   exchange.service_account_annotations = request->service_account_annotations;
   exchange.getenv = io.getenv;

@@ -242,39 +242,38 @@ ConfigDecode DecodeConfig(std::string_view text) {
 }
 
 ConfigDecode LoadConfig(const std::string& path, Env& env) {
-  auto text = env.ReadFile(path, kMaxConfigBytes);
-  if (!text.ok()) {
+  // Links followed (a ConfigMap volume), then every check is on the file actually read: a regular
+  // file owned by the effective user or root (base/env.h), and its mode below.
+  auto file = env.ReadOperatorFile(path, kMaxConfigBytes);
+  if (!file.ok()) {
     ConfigDecode d;
-    d.problems.push_back("config " + text.error().message);
+    d.problems.push_back("config " + file.error().message);
     return d;
   }
-  if (auto bad = FirstInvalidUtf8(*text)) {
+  const std::string& text = file->data;
+  if (auto bad = FirstInvalidUtf8(text)) {
     // YAML would carry ill-formed bytes into names and passwords; JSON configs refuse them anyway.
     ConfigDecode d;
     d.problems.push_back("config is not UTF-8 (ill-formed byte at offset " + std::to_string(*bad) +
                          ")");
     return d;
   }
-  ConfigDecode d = DecodeConfig(*text);
+  ConfigDecode d = DecodeConfig(text);
   d.config.path = path;
   bool inline_password = false;
   for (const RegistryEntry& e : d.config.registries) inline_password |= HoldsInlinePassword(e);
-  auto st = env.Stat(path);
+  const mode_t mode = file->info.mode;
+  char m[8];
+  std::snprintf(m, sizeof m, "%04o", static_cast<unsigned>(mode & 07777));
   // Whoever can write the config decides where credentials and service-account tokens are sent.
-  if (st.ok() && (st->mode & 022) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st->mode & 07777));
-    d.problems.push_back("config " + path + " is writable by group or others (mode " + mode +
+  if ((mode & 022) != 0) {
+    d.problems.push_back("config " + path + " is writable by group or others (mode " + m +
                          "); chmod go-w it");
   }
-  if (inline_password) {
-    if (st.ok() && (st->mode & 044) != 0) {
-      char mode[8];
-      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st->mode & 07777));
-      d.problems.push_back("config " + path +
-                           " holds an inline password but is readable by group or others (mode " +
-                           mode + "); chmod 600 it or use passwordFile");
-    }
+  if (inline_password && (mode & 044) != 0) {
+    d.problems.push_back("config " + path +
+                         " holds an inline password but is readable by group or others (mode " + m +
+                         "); chmod 600 it or use passwordFile");
   }
   return d;
 }

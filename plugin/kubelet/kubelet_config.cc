@@ -610,12 +610,14 @@ KubeletConfigCheck CheckKubeletConfig(const std::string& path, Env& env) {
     files.push_back(path);
   }
   for (const std::string& file : files) {
-    auto data = env.ReadFile(file, kMaxKubeletConfigBytes);
-    if (!data.ok()) {
-      check.problems.push_back(data.error().message);
+    // kubelet's own file: links followed, the opened file checked (base/env.h).
+    auto read = env.ReadOperatorFile(file, kMaxKubeletConfigBytes);
+    if (!read.ok()) {
+      check.problems.push_back(read.error().message);
       check.incomplete = true;
       continue;
     }
+    const std::string* data = &read->data;
     if (auto bad = FirstInvalidUtf8(*data)) {
       // kubelet's YAML and JSON decoders refuse ill-formed UTF-8; checked for the whole file first,
       // so the message is the same for both.

@@ -11,6 +11,7 @@
 #include "base/env.h"
 #include "plugin/config/config.h"
 #include "plugin/kubelet/kubelet_config.h"
+#include "registry/proxy.h"
 
 namespace pullguard {
 
@@ -31,6 +32,8 @@ struct DoctorOptions {
   std::function<std::chrono::system_clock::time_point()> now;
   // The clock skew a registry's Date header may show before it is a failure.
   std::chrono::seconds max_skew{60};
+  // The process's proxy variables (registry::ProxyConfigFromEnvironment), as get-credentials uses.
+  registry::ProxyConfig proxy;
 };
 
 using Report = std::vector<CheckLine>;
@@ -48,6 +51,5 @@ void CheckRegistries(const DoctorOptions& o, const Config& config, Env& env, Rep
 // The clock line for a registry whose answer carried `date` (its Date header, if any).
 CheckLine ClockCheck(const std::string& host, const std::optional<std::string>& date,
                      std::chrono::system_clock::time_point now, std::chrono::seconds max_skew);
-
 
 }  // namespace pullguard

@@ -51,8 +51,17 @@ void CheckStateDir(const std::string& dir, Env& env, Report& r) {
          "remove it or set stateDir to a directory path");
     return;
   }
+  if (st.ok() && st->exists && (st->mode & 077) != 0) {
+    Fail(r, name, dir + " is mode " + Mode(st->mode) + "; it holds tokens and pull records",
+         "chmod 700 " + dir);
+    return;
+  }
+  // The Env checks the directory and those above it (owner, mode, no link) as every command does.
   if (Status c = env.CreateDirs(dir, 0700); !c.ok()) {
-    Fail(r, name, c.error().message, "create " + dir + " (mode 0700) or set stateDir elsewhere");
+    Fail(r, name, c.error().message,
+         c.error().kind == ErrorKind::kPermission
+             ? "fix the directory named above, or set stateDir elsewhere"
+             : "create " + dir + " (mode 0700) or set stateDir elsewhere");
     return;
   }
   const std::string probe = dir + "/.pullguard-doctor-probe";
@@ -62,12 +71,6 @@ void CheckStateDir(const std::string& dir, Env& env, Report& r) {
     return;
   }
   (void)env.RemoveFile(probe);
-  st = env.Stat(dir);
-  if (st.ok() && (st->mode & 077) != 0) {
-    Fail(r, name, dir + " is mode " + Mode(st->mode) + "; it holds tokens and pull records",
-         "chmod 700 " + dir);
-    return;
-  }
   Ok(r, name, dir + " is a private, writable directory");
 }
 
@@ -90,12 +93,12 @@ void CheckMetricsTextfile(const std::string& path, Env& env, Report& r) {
     return;
   }
   const std::string probe = dir + "/.pullguard-doctor-probe";
-  if (Status w = env.WriteFileAtomic(probe, "probe\n", 0644); !w.ok()) {
+  if (Status w = env.SharedDirectories().WriteFileAtomic(probe, "probe\n", 0644); !w.ok()) {
     Fail(r, name, "cannot write in " + dir + ": " + w.error().message,
          "make " + dir + " writable for the user kubelet runs as");
     return;
   }
-  (void)env.RemoveFile(probe);
+  (void)env.SharedDirectories().RemoveFile(probe);
   Ok(r, name, path + " can be written");
 }
 

@@ -32,6 +32,7 @@ void CheckHost(const DoctorOptions& o, const std::string& host,
                const registry::TransportOptions& transport, Report& r) {
   const std::string name = "registry " + host;
   registry::RegistryEndpoint ep = EndpointForHost(host, transport);
+  ep.transport.proxy = o.proxy;
   auto client = registry::NewCurlClient(ep);
   registry::HttpRequest req;
   req.url = registry::BaseUrl(ep) + "/v2/";
@@ -73,8 +74,10 @@ void CheckHost(const DoctorOptions& o, const std::string& host,
 // Proves the credential against the registry: Basic straight at /v2/, Bearer through the token
 // server (no scope) and then /v2/.
 Status TryCredential(const std::string& host, const registry::TransportOptions& transport,
-                     const Credential& c, std::chrono::system_clock::time_point now) {
+                     const registry::ProxyConfig& proxy, const Credential& c,
+                     std::chrono::system_clock::time_point now) {
   registry::RegistryEndpoint ep = EndpointForHost(host, transport);
+  ep.transport.proxy = proxy;
   auto client = registry::NewCurlClient(ep);
   auto ping = registry::Ping(*client, ep);
   if (!ping.ok()) return ping.error();
@@ -115,7 +118,7 @@ void DryRunEntry(const DoctorOptions& o, const Config& config, std::size_t i, En
     Add(r, CheckState::kSkip, name, "every pattern has a wildcard; pass --image to test one");
     return;
   }
-  ExchangeContext exchange = MakeExchangeContext(Secret(), config.state_dir, o.now);
+  ExchangeContext exchange = MakeExchangeContext(Secret(), config.state_dir, o.now, o.proxy);
   CredentialQuery q{image, CacheKeyType::kImage, &exchange};
   auto answer = MakeSource(e)->Answer(q, env);
   if (!answer.ok()) {
@@ -135,7 +138,8 @@ void DryRunEntry(const DoctorOptions& o, const Config& config, std::size_t i, En
         "the registry's token server issued a refresh token for " + image);
     return;
   }
-  Status st = TryCredential(std::string(RegistryOf(image)), e.transport, k.credential, o.now());
+  Status st =
+      TryCredential(std::string(RegistryOf(image)), e.transport, o.proxy, k.credential, o.now());
   if (!st.ok()) {
     Add(r, CheckState::kFail, name,
         "user " + QuoteForError(k.credential.username) + " for " + k.key + ": " +
@@ -156,7 +160,7 @@ void DryRunImage(const DoctorOptions& o, const Config& config, const std::string
   CredentialProviderRequest req;
   req.version = ProtocolVersion::kV1;
   req.image = image;
-  ExchangeContext exchange = MakeExchangeContext(Secret(), config.state_dir, o.now);
+  ExchangeContext exchange = MakeExchangeContext(Secret(), config.state_dir, o.now, o.proxy);
   StateDirProofSink proofs(env, config.state_dir);
   auto resp = Resolve(config, req, env, ResolveOptions{&exchange, &proofs});
   if (!resp.ok()) {

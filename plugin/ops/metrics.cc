@@ -142,17 +142,21 @@ std::string RenderMetrics(const MetricSamples& s) {
 }
 
 Status RecordRun(const std::string& path, const RunRecord& run, Env& env) {
-  auto lock = env.LockFile(path + ".lock", std::chrono::seconds(2));
+  // node-exporter's textfile directory often belongs to another user: its owner is not checked,
+  // but the lock and temp files are never opened through a link (temp files are created
+  // exclusively) and the textfile is read only if it is a regular file (base/env.h).
+  Env& files = env.SharedDirectories();
+  auto lock = files.LockFile(path + ".lock", std::chrono::seconds(2));
   if (!lock.ok()) return MakeError(lock.error().kind, "metrics " + lock.error().message);
   MetricSamples samples;
-  auto st = env.Stat(path);
-  if (st.ok() && st->exists) {
-    auto text = env.ReadFile(path, 1 << 20);
-    if (!text.ok()) return MakeError(text.error().kind, "metrics " + text.error().message);
+  auto text = files.ReadFile(path, 1 << 20);
+  if (text.ok()) {
     samples = ParseMetricSamples(*text);
+  } else if (text.error().kind != ErrorKind::kNotFound) {
+    return MakeError(text.error().kind, "metrics " + text.error().message);
   }
   AddRun(samples, run);
-  Status w = env.WriteFileAtomic(path, RenderMetrics(samples), 0644);
+  Status w = files.WriteFileAtomic(path, RenderMetrics(samples), 0644);
   if (!w.ok()) return MakeError(w.error().kind, "metrics " + w.error().message);
   return Status::Ok();
 }

@@ -13,7 +13,8 @@ namespace pullguard {
 using std::chrono::system_clock;
 
 ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::string state_dir,
-                                    std::function<system_clock::time_point()> now) {
+                                    std::function<system_clock::time_point()> now,
+                                    registry::ProxyConfig proxy) {
   ExchangeContext c;
   c.service_account_token = service_account_token;
   c.state_dir = std::move(state_dir);
@@ -21,9 +22,11 @@ ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::st
   c.deadline = std::chrono::steady_clock::now() + kExecBudget;
   // Each client gets what is left of the exec's budget: a source and a preflight that both meet
   // a dead server still end together within kExecBudget.
-  c.new_client = [deadline = c.deadline](const registry::RegistryEndpoint& e) {
+  c.new_client = [deadline = c.deadline,
+                  proxy = std::move(proxy)](const registry::RegistryEndpoint& e) {
     registry::RegistryEndpoint bounded = e;
     bounded.transport.call_budget = BudgetLeft(deadline, e.transport.call_budget);
+    bounded.transport.proxy = proxy;
     return registry::NewCurlClient(bounded);
   };
   return c;

@@ -54,9 +54,11 @@ std::chrono::milliseconds BudgetLeft(std::chrono::steady_clock::time_point deadl
 // as the AWS, Azure and Google libraries treat it).
 std::optional<std::string> EnvVar(const ExchangeContext& ctx, const std::string& name);
 
-// The real context for one request.
+// The real context for one request. Every client it makes uses `proxy` (the process's proxy
+// variables, registry::ProxyConfigFromEnvironment), whatever endpoint it is made for.
 ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::string state_dir,
-                                    std::function<std::chrono::system_clock::time_point()> now);
+                                    std::function<std::chrono::system_clock::time_point()> now,
+                                    registry::ProxyConfig proxy = {});
 
 // How a registry host is reached under an entry's transport rules: plain HTTP for `insecure: true`
 // and, unless the entry says `insecure: false`, for loopback hosts; https everywhere else.

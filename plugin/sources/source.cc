@@ -26,24 +26,30 @@ Result<SourceAnswer> Source::Answer(const CredentialQuery& q, Env& env) const {
 }
 
 Result<std::string> ReadPrivateFile(const std::string& path, std::size_t max_bytes, Env& env) {
-  auto st = env.Stat(path);
-  if (!st.ok()) return st.error();
-  if (!st->exists) return MakeError(ErrorKind::kNotFound, path + " does not exist");
-  if (st->is_dir) return MakeError(ErrorKind::kInvalidArgument, path + " is a directory");
-  if ((st->mode & 044) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st->mode & 07777));
-    return MakeError(ErrorKind::kPermission,
-                     path + " is readable by group or others (mode " + mode + "); chmod 600 it");
+  // The mode is that of the file actually read (fstat of the descriptor), never a second look at
+  // the path, which a link swap could point elsewhere in between.
+  auto file = env.ReadOperatorFile(path, max_bytes);
+  if (!file.ok()) {
+    if (file.error().kind == ErrorKind::kNotFound) {
+      return MakeError(ErrorKind::kNotFound, path + " does not exist");
+    }
+    return file.error();
   }
-  if ((st->mode & 022) != 0) {
+  mode_t mode = file->info.mode;
+  if ((mode & 044) != 0) {
+    char m[8];
+    std::snprintf(m, sizeof m, "%04o", static_cast<unsigned>(mode & 07777));
+    return MakeError(ErrorKind::kPermission,
+                     path + " is readable by group or others (mode " + m + "); chmod 600 it");
+  }
+  if ((mode & 022) != 0) {
     // Whoever can write it chooses the credential pullguard hands out.
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st->mode & 07777));
+    char m[8];
+    std::snprintf(m, sizeof m, "%04o", static_cast<unsigned>(mode & 07777));
     return MakeError(ErrorKind::kPermission,
-                     path + " is writable by group or others (mode " + mode + "); chmod 600 it");
+                     path + " is writable by group or others (mode " + m + "); chmod 600 it");
   }
-  return env.ReadFile(path, max_bytes);
+  return std::move(file->data);
 }
 
 Result<Secret> LoginPassword(const StaticSourceSpec& login, std::string_view field, Env& env) {

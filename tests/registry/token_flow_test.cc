@@ -270,3 +270,53 @@ TEST_CASE("Authorize: Bearer preferred, Basic direct, none for 200", "[token]") 
   PingResult odd{401, ParseChallenges(R"(Negotiate abc)")};
   CHECK_FALSE(Authorize(client, odd, in, kNow).ok());
 }
+
+TEST_CASE("tokens from the network with a control character are refused", "[token]") {
+  // A NUL used to cut the Authorization header (and kubelet's password) short silently; CR/LF
+  // would split it; DEL and the other C0 bytes have no place in a token either (issue 13, item 5).
+  for (const char* field : {"token", "access_token", "refresh_token"}) {
+    for (const char* bad : {"\\u0000", "\\u0001", "\\t", "\\r\\n", "\\u001f", "\\u007f"}) {
+      std::string body = std::string(R"({"token":"good-secretvalue",")") + field + R"(":"secret)" +
+                         bad + R"(value"})";
+      if (std::string(field) == "token")
+        body = std::string(R"({"token":"secret)") + bad + R"(value"})";
+      CAPTURE(body);
+      auto t = ParseTokenResponse(body, kNow);
+      REQUIRE_FALSE(t.ok());
+      CHECK(t.error().kind == ErrorKind::kCorrupt);
+      CHECK(t.error().message.find("control character") != std::string::npos);
+      CHECK(t.error().message.find("secret") == std::string::npos);
+    }
+  }
+  CHECK(HasControlCharacter(std::string("a\0b", 3)));
+  CHECK(HasControlCharacter("\x7f"));
+  CHECK_FALSE(HasControlCharacter("eyJhbGciOi.JSUzI1NiJ9-_~+/=\xc3\xa9"));
+}
+
+TEST_CASE("a challenge that gives a parameter twice is refused", "[token]") {
+  // RFC 7235: each parameter once per challenge; names compare case-insensitively. containerd and
+  // Docker take the last value, pullguard's parser the first: refused (issue 13, item 4).
+  for (const char* h : {R"(Bearer realm="https://a.example/t",realm="https://b.example/t")",
+                        R"(Bearer realm="https://a.example/t",service="x",Service="y")",
+                        R"(Bearer Realm="https://a.example/t",REALM="https://b.example/t")",
+                        R"(Bearer realm="https://a.example/t",scope="a",scope="a")"}) {
+    CAPTURE(h);
+    auto c = ParseChallenges(std::string_view(h));
+    REQUIRE(c.size() == 1);
+    CHECK_FALSE(c[0].duplicate_param.empty());
+    auto req = TokenRequestFromChallenge(c[0], {});
+    REQUIRE_FALSE(req.ok());
+    CHECK(req.error().message.find("twice") != std::string::npos);
+    FakeHttpClient client([](const HttpRequest&) { return Response(200, R"({"token":"t"})"); });
+    PingResult ping{401, c};
+    AuthorizeInput in;
+    in.credential = Credential{"alice", Secret("pw")};
+    auto a = Authorize(client, ping, in, kNow);
+    REQUIRE_FALSE(a.ok());
+    CHECK(a.error().kind == ErrorKind::kInvalidArgument);
+    CHECK(client.requests.empty());  // nothing was sent to either realm
+  }
+  auto one = ParseChallenges(std::string_view(R"(Bearer realm="https://a/t",service="s")"));
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].duplicate_param.empty());
+}

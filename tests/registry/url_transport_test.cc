@@ -141,3 +141,88 @@ TEST_CASE("the curl client refuses unsafe requests before loading anything", "[t
   // Nothing above was worth a request, so libcurl was never loaded (the [live] cases load it).
   CHECK_FALSE(CurlLoaded());
 }
+
+TEST_CASE("insecure: true belongs to the registry's own host:port", "[transport]") {
+  // Issue 13, item 1: realms and redirect targets on another host are always verified.
+  RegistryEndpoint lab{"10.0.0.5:5000", {}};
+  lab.transport.insecure = true;
+  lab.transport.plain_http = true;
+  auto own = *ParseUrl("http://10.0.0.5:5000/v2/");
+  auto own_tls = *ParseUrl("https://10.0.0.5:5000/v2/");
+  auto other_port = *ParseUrl("https://10.0.0.5:5001/token");
+  auto other_host = *ParseUrl("https://auth.example/token");
+  CHECK(IsRegistryHost(lab, own));
+  CHECK(IsRegistryHost(lab, own_tls));
+  CHECK_FALSE(IsRegistryHost(lab, other_port));
+  CHECK_FALSE(VerifiesTlsFor(lab, own_tls));
+  CHECK(VerifiesTlsFor(lab, other_port));
+  CHECK(VerifiesTlsFor(lab, other_host));
+  CHECK(AllowsPlainHttpTo(lab, own));
+  CHECK_FALSE(AllowsPlainHttpTo(lab, *ParseUrl("http://auth.example/token")));
+  CHECK(AllowsPlainHttpTo(lab, *ParseUrl("http://127.0.0.1:9000/token")));
+  RegistryEndpoint strict{"registry.example", {}};
+  CHECK(VerifiesTlsFor(strict, *ParseUrl("https://registry.example/v2/")));
+  CHECK_FALSE(AllowsPlainHttpTo(strict, *ParseUrl("http://registry.example/v2/")));
+}
+
+TEST_CASE("credentials in clear text only to loopback, for loopback or insecure entries",
+          "[transport]") {
+  // Issue 13, item 2: the one rule every source follows (docs/registry.md).
+  RegistryEndpoint loop{"127.0.0.1:5000", {}};
+  RegistryEndpoint lab{"10.0.0.5:5000", {}};
+  lab.transport.insecure = true;
+  RegistryEndpoint remote{"registry.example", {}};
+  auto https_remote = *ParseUrl("https://auth.example/token");
+  for (const RegistryEndpoint* e : {&loop, &lab, &remote}) {
+    CHECK(ClearTextCredentialAllowed(*e, https_remote));  // TLS: the other policies decide
+  }
+  for (const char* u : {"http://127.0.0.1:9000/token", "http://localhost/token",
+                        "http://[::1]:80/token", "http://[::ffff:127.0.0.2]/token"}) {
+    CAPTURE(u);
+    CHECK(ClearTextCredentialAllowed(loop, *ParseUrl(u)));
+    CHECK(ClearTextCredentialAllowed(lab, *ParseUrl(u)));
+    CHECK_FALSE(ClearTextCredentialAllowed(remote, *ParseUrl(u)));
+  }
+  for (const char* u : {"http://10.0.0.5:5000/token", "http://192.0.2.10/token",
+                        "http://registry.invalid/token", "http://127.0.0.1.nip.io/token"}) {
+    CAPTURE(u);
+    CHECK_FALSE(ClearTextCredentialAllowed(loop, *ParseUrl(u)));
+    CHECK_FALSE(ClearTextCredentialAllowed(lab, *ParseUrl(u)));
+  }
+  RegistryEndpoint loop_strict = loop;
+  loop_strict.transport.insecure = false;
+  CHECK(
+      ClearTextCredentialAllowed(loop_strict, *ParseUrl("http://127.0.0.1/t")));  // loopback entry
+  CHECK_FALSE(AllowsPlainHttpTo(loop_strict, *ParseUrl("http://127.0.0.1/t")));   // but no http
+}
+
+TEST_CASE("the curl client refuses a credential in clear text before sending", "[transport]") {
+  RegistryEndpoint loop{"127.0.0.1:5000", {}};
+  loop.transport.plain_http = true;
+  auto client = NewCurlClient(loop);
+  HttpRequest post;
+  post.method = "POST";
+  post.url = "http://192.0.2.10/token";
+  post.body = Secret("grant_type=password&password=pw");
+  // 192.0.2.10 is not the registry's host nor loopback: plain HTTP itself is refused first.
+  auto r = client->Send(post);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("plain HTTP") != std::string::npos);
+  RegistryEndpoint lab{"192.0.2.10", {}};
+  lab.transport.insecure = true;
+  lab.transport.plain_http = true;
+  auto lab_client = NewCurlClient(lab);
+  auto clear = lab_client->Send(post);  // its own host, plain HTTP allowed, but not a password
+  REQUIRE_FALSE(clear.ok());
+  CHECK(clear.error().message.find("clear text") != std::string::npos);
+  HttpRequest basic;
+  basic.url = "http://192.0.2.10/v2/";
+  basic.authorization = Secret("Basic YTpi");
+  CHECK(lab_client->Send(basic).error().message.find("clear text") != std::string::npos);
+  HttpRequest nul;
+  nul.url = "https://registry.example/v2/";
+  nul.authorization = Secret(std::string("Bearer a\0b", 10));
+  CHECK(NewCurlClient({"registry.example", {}})->Send(nul).error().message ==
+        "malformed Authorization value");
+  CHECK_FALSE(CurlLoaded());
+}

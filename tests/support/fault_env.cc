@@ -20,6 +20,11 @@ Result<std::string> FaultEnv::ReadFile(const std::string& path, std::size_t max_
   return base_.ReadFile(path, max_bytes);
 }
 
+Result<OperatorFile> FaultEnv::ReadOperatorFile(const std::string& path, std::size_t max_bytes) {
+  if (Hit(fail_reads, path)) return MakeError(ErrorKind::kIo, "injected read fault " + path);
+  return base_.ReadOperatorFile(path, max_bytes);
+}
+
 Status FaultEnv::WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) {
   ++writes_seen;
   if (Hit(fail_writes, path)) {

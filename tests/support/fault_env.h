@@ -24,6 +24,7 @@ class FaultEnv : public Env {
   int writes_seen = 0;
 
   Result<std::string> ReadFile(const std::string& path, std::size_t max_bytes) override;
+  Result<OperatorFile> ReadOperatorFile(const std::string& path, std::size_t max_bytes) override;
   Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) override;
   Status RemoveFile(const std::string& path) override;
   Result<std::vector<std::string>> ListDir(const std::string& dir) override;
