@@ -10,6 +10,9 @@ packages=(
   libbenchmark-dev
   # test-time: a real registry, an image mover, htpasswd, a real runtime, openssl for test keys
   docker-registry skopeo apache2-utils containerd openssl curl python3 procps
+  # test-time, tests/e2e/trust_boundaries_test.sh: network namespaces and veth (unshare, ip) and a
+  # real HTTP proxy
+  util-linux iproute2 tinyproxy
   # packaging: cpack's dpkg-shlibdeps, man -l for the generated man page, YAML for the examples test
   dpkg-dev man-db python3-yaml
 )

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # Serves canned raw HTTP responses, byte for byte, for the bad-inputs catalogue (tests/bad-inputs/):
 # hostile challenge headers, token bodies, manifests and redirects that no real registry sends.
-# Python stdlib only; binds 127.0.0.1.
+# Python stdlib only; binds 127.0.0.1, or --host ADDR (a test's own network namespace address).
 #
-# Usage: static_registry.py --dir DIR --port-file FILE [--tls CERT KEY]
+# Usage: static_registry.py --dir DIR --port-file FILE [--host ADDR] [--tls CERT KEY]
 # Every request re-reads DIR/routes.json: {"GET /v2/": "<raw response>", "/token": ..., "*": ...}.
 # Lookup order: "METHOD /path" (query dropped), "/path", "*"; none: 404. "{port}" in a response is
 # replaced by the server's port. A response is the status line and headers (LF or CRLF), an empty
@@ -53,8 +53,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    args = {a: sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a in ("--dir", "--port-file")}
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    args = {a: sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1])
+            if a in ("--dir", "--port-file", "--host")}
+    httpd = http.server.ThreadingHTTPServer((args.get("--host", "127.0.0.1"), 0), Handler)
     httpd.daemon_threads = True
     httpd.dir = args["--dir"]
     if "--tls" in sys.argv:
