@@ -169,6 +169,17 @@ Result<Fd> OpenDirectory(const std::string& dir, bool check, bool create, mode_t
   return fd;
 }
 
+// fstat of an opened descriptor: a regular file (`st` filled), or an error naming `path` (a
+// directory, or a FIFO, socket or device, with `fix` after the kinds).
+Status RequireRegularFile(int fd, const std::string& path, const char* fix, struct stat& st) {
+  if (fstat(fd, &st) != 0) return IoError("cannot stat", path, errno);
+  if (S_ISDIR(st.st_mode)) return IoError("cannot read", path, EISDIR);
+  if (!S_ISREG(st.st_mode)) {
+    return Unsafe(path + " is not a regular file (a FIFO, socket or device" + fix + ")");
+  }
+  return Status::Ok();
+}
+
 // Opens `name` in the directory `dfd` without following a link and without blocking on a FIFO;
 // the descriptor must be a regular file.
 Result<Fd> OpenFileIn(int dfd, const std::string& path, int flags, mode_t mode = 0) {
@@ -186,11 +197,7 @@ Result<Fd> OpenFileIn(int dfd, const std::string& path, int flags, mode_t mode =
   }
   Fd fd(raw);
   struct stat st {};
-  if (fstat(fd.get(), &st) != 0) return IoError("cannot stat", path, errno);
-  if (S_ISDIR(st.st_mode)) return IoError("cannot read", path, EISDIR);
-  if (!S_ISREG(st.st_mode)) {
-    return Unsafe(path + " is not a regular file (a FIFO, socket or device; remove it)");
-  }
+  PG_TRY(RequireRegularFile(fd.get(), path, "; remove it", st));
   // Back to blocking I/O for the regular file (O_NONBLOCK was only for the open).
   int fl = fcntl(fd.get(), F_GETFL);
   if (fl >= 0) fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
@@ -337,11 +344,7 @@ class PosixEnv : public Env {
     if (raw < 0) return IoError("cannot open", path, errno);
     Fd fd(raw);
     struct stat st {};
-    if (fstat(fd.get(), &st) != 0) return IoError("cannot stat", path, errno);
-    if (S_ISDIR(st.st_mode)) return IoError("cannot read", path, EISDIR);
-    if (!S_ISREG(st.st_mode)) {
-      return Unsafe(path + " is not a regular file (a FIFO, socket or device)");
-    }
+    PG_TRY(RequireRegularFile(fd.get(), path, "", st));
     if (PseudoFileSystem(fd.get())) {
       return Unsafe(path +
                     " is on a kernel pseudo file system (/proc, /sys); pullguard reads "

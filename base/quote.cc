@@ -63,10 +63,6 @@ std::string QuoteForError(std::string_view s) {
   return out;
 }
 
-}  // namespace pullguard
-
-namespace pullguard {
-
 std::string CapErrorLine(std::string_view line, std::size_t max_bytes) {
   if (line.size() <= max_bytes) return std::string(line);
   constexpr std::string_view kMark = " ... (cut)";

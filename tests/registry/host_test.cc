@@ -77,12 +77,13 @@ TEST_CASE("URLs with an ambiguous numeric host are refused before anything is se
 TEST_CASE("IsLoopbackHost decides on the canonical address", "[host]") {
   for (const char* yes :
        {"127.0.0.1", "127.0.0.1:5000", "127.255.0.9:1", "localhost", "LOCALHOST:5000", "[::1]:5000",
-        "::1", "[0:0:0:0:0:0:0:1]:80", "[::ffff:127.0.0.1]:5000"}) {
+        "::1", "[::1]", "[0:0:0:0:0:0:0:1]:80", "[::ffff:127.0.0.1]:5000"}) {
     CAPTURE(yes);
     CHECK(IsLoopbackHost(yes));
   }
   for (const char* no : {"128.0.0.1", "192.0.2.10:5000", "localhost.evil.com", "[::2]:5000",
-                         "[::ffff:10.0.0.1]:5000", "localhost.", "", "[::1"}) {
+                         "[::ffff:10.0.0.1]:5000", "localhost.", "", "[::1", "127.0.0.1.nip.io",
+                         "registry.example"}) {
     CAPTURE(no);
     CHECK_FALSE(IsLoopbackHost(no));
   }
