@@ -8,6 +8,7 @@
 #include "plugin/sources/exchange_context.h"
 #include "plugin/sources/exchange_source.h"
 #include "plugin/sources/source.h"
+#include "plugin/sources/token_exchange.h"
 #include "registry/token_flow.h"
 #include "registry/url.h"
 
@@ -68,16 +69,9 @@ class FederatedTokenSource : public ExchangeSource {
                        where + " refused the service-account token for robot " + spec_.robot +
                            " (HTTP " + std::to_string(r->status) + ")");
     }
-    if (r->status < 200 || r->status > 299) {
-      return MakeError(ErrorKind::kNetwork, where + " answered HTTP " + std::to_string(r->status));
-    }
-    auto t = registry::ParseTokenResponse(r->body, ctx.now());
-    if (!t.ok()) return MakeError(t.error().kind, where + ": " + t.error().message);
-    if (t->token == ctx.service_account_token) {
-      return MakeError(ErrorKind::kUnauthorized,
-                       where + " returned the service-account token itself; refusing to echo it");
-    }
-    registry::CachedToken out{t->token, Secret(), t->issued_at, t->expires_at};
+    auto t = ReadExchangedToken(*r, where, ctx);
+    if (!t.ok()) return t.error();
+    registry::CachedToken out = *t;
     // Quay answers {"token": ...} without expires_in; the token's own `exp` is then the truth
     // rather than the 60 s default.
     nlohmann::json j = nlohmann::json::parse(r->body, nullptr, /*allow_exceptions=*/false);
