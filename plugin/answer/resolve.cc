@@ -130,6 +130,7 @@ Result<CredentialProviderResponse> Resolve(const Config& config,
         {{"entry", i},
          {"source", source->kind()},
          {"credentials", creds->auth.size()},
+         {"identity", creds->identity},
          {"verified", e.verify}});
     // Config order decides between entries; EncodeResponse keeps the first of a repeated key.
     for (KeyedCredential& k : creds->auth) resp.auth.push_back(std::move(k));

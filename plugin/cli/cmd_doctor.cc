@@ -34,6 +34,7 @@ int RunDoctor(const std::vector<std::string>& args, Io& io) {
   if (auto rc = ParseCommandLine(args, io, a)) return *rc;
   DoctorOptions o;
   o.now = io.now;
+  o.getenv = io.getenv;
   o.config_path = a.config;
   o.kubelet_config = a.kubelet_config;
   o.bin_dir = a.bin_dir;

@@ -64,8 +64,25 @@ struct FederatedTokenSourceSpec {
   std::string robot;
 };
 
+// gcp (Artifact Registry, Container Registry): the node's service account through the metadata
+// server, or per pod (KEP-4412) the pod's token exchanged at Google STS for a workload identity
+// federation token, impersonating the Google service account the pod's service account is
+// annotated with (plugin/sources/gcp_source.cc, endpoints in plugin/sources/gcp_endpoints.h).
+struct GcpSourceSpec {
+  // "//iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/
+  // providers/<provider>"; empty: node identity only.
+  std::string workload_identity_provider;
+  std::string service_account_annotation = "iam.gke.io/gcp-service-account";
+  // Base URLs (scheme://host[:port]); empty: Google's. The API paths stay Google's.
+  std::string sts_endpoint;
+  std::string iam_credentials_endpoint;
+  // true: with a workloadIdentityProvider, a request without the pod's token is an error instead
+  // of being answered with the node's identity.
+  bool require_service_account_token = false;
+};
+
 using SourceSpec = std::variant<StaticSourceSpec, DockerConfigSourceSpec, TokenExchangeSourceSpec,
-                                RefreshTokenSourceSpec, FederatedTokenSourceSpec>;
+                                RefreshTokenSourceSpec, FederatedTokenSourceSpec, GcpSourceSpec>;
 
 struct RegistryEntry {
   std::vector<std::string> match;  // kubelet matchImages syntax, each one parses

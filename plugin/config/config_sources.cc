@@ -1,11 +1,15 @@
-// The identity-exchange sources in PullguardConfig. Kept apart from config.cc so the static and
-// file sources stay readable; the checks follow the same rules (every problem, with its path).
+// The identity-exchange sources in PullguardConfig (tokenExchange, refreshToken, federatedToken,
+// gcp). Kept apart from config.cc so the static and file sources stay readable; the checks follow
+// the same rules (every problem, with its path).
 #include "plugin/config/config_sources.h"
 
 #include <nlohmann/json.hpp>
 
+#include "base/ascii.h"
 #include "base/strict_json.h"
+#include "plugin/kubelet/kubelet_config.h"
 #include "plugin/kubelet/protocol.h"
+#include "registry/transport.h"
 #include "registry/url.h"
 
 namespace pullguard {
@@ -111,6 +115,98 @@ class SubDecoder {
     return out;
   }
 
+  // A base URL (scheme://host[:port]): the API paths are appended as the service defines them.
+  // Plain http only to a loopback host (a test server, a local relay): tokens go there.
+  std::string BaseUrl(const json& obj, const std::string& where, const char* name) {
+    std::string url = String(obj, where, name, false);
+    if (url.empty()) return url;
+    std::string path = where + "." + name;
+    auto parsed = registry::ParseUrl(url);
+    if (!parsed.ok()) {
+      Problem(path, "not an absolute http(s) URL: " + parsed.error().message);
+    } else if (parsed->has_userinfo) {
+      Problem(path, "must not contain credentials");
+    } else if (parsed->path != "/" || !parsed->query.empty() ||
+               url.find('#') != std::string::npos) {
+      Problem(path, "must be a base URL (scheme://host[:port]), without a path or query");
+    } else if (parsed->scheme == "http" && !registry::IsLoopbackHost(parsed->host)) {
+      Problem(path, "plain http is allowed only to a loopback host; use https");
+    } else {
+      return parsed->Origin();
+    }
+    return {};
+  }
+
+  GcpSourceSpec Gcp(const json& s, const std::string& where) {
+    GcpSourceSpec out;
+    if (!Object(s, where,
+                "{workloadIdentityProvider, serviceAccountAnnotation, stsEndpoint, "
+                "iamCredentialsEndpoint, requireServiceAccountToken}")) {
+      return out;
+    }
+    Known(s, where,
+          {"workloadIdentityProvider", "serviceAccountAnnotation", "stsEndpoint",
+           "iamCredentialsEndpoint", "requireServiceAccountToken"});
+    out.workload_identity_provider = String(s, where, "workloadIdentityProvider", false);
+    if (!out.workload_identity_provider.empty() &&
+        !IsWorkloadIdentityProvider(out.workload_identity_provider)) {
+      Problem(where + ".workloadIdentityProvider",
+              QuoteForError(out.workload_identity_provider) +
+                  " is not a provider name; want //iam.googleapis.com/projects/<project number>/"
+                  "locations/global/workloadIdentityPools/<pool>/providers/<provider>");
+      out.workload_identity_provider.clear();
+    }
+    if (s.contains("serviceAccountAnnotation")) {
+      std::string key = String(s, where, "serviceAccountAnnotation", true);
+      std::vector<std::string> bad =
+          key.empty() ? std::vector<std::string>{} : IsQualifiedName(AsciiLower(key));
+      if (!bad.empty()) {
+        Problem(where + ".serviceAccountAnnotation",
+                QuoteForError(key) + " is not an annotation key: " + bad.front());
+      } else if (!key.empty()) {
+        out.service_account_annotation = key;
+      }
+    }
+    out.sts_endpoint = BaseUrl(s, where, "stsEndpoint");
+    out.iam_credentials_endpoint = BaseUrl(s, where, "iamCredentialsEndpoint");
+    if (auto b = DecodeBool(s, "requireServiceAccountToken", where + ".requireServiceAccountToken",
+                            problems_)) {
+      out.require_service_account_token = *b;
+    }
+    if (out.require_service_account_token && !s.contains("workloadIdentityProvider")) {
+      Problem(where + ".requireServiceAccountToken",
+              "needs workloadIdentityProvider (without it the pod's token is never used)");
+    }
+    return out;
+  }
+
+  // //iam.googleapis.com/projects/<number>/locations/<location>/workloadIdentityPools/<pool>/
+  // providers/<provider>: the form Google STS takes as `audience` (pool and provider IDs are
+  // lower-case letters, digits and '-', project numbers digits).
+  static bool IsWorkloadIdentityProvider(std::string_view p) {
+    constexpr std::string_view kPrefix = "//iam.googleapis.com/";
+    if (!p.starts_with(kPrefix)) return false;
+    p.remove_prefix(kPrefix.size());
+    const char* labels[] = {"projects", "locations", "workloadIdentityPools", "providers"};
+    for (int i = 0; i < 4; ++i) {
+      std::size_t slash = p.find('/');
+      if (slash == std::string_view::npos || p.substr(0, slash) != labels[i]) return false;
+      p.remove_prefix(slash + 1);
+      std::size_t end = p.find('/');
+      std::string_view id = p.substr(0, end);
+      bool digits_only = i == 0;
+      if (id.empty() || id.size() > 63) return false;
+      for (char c : id) {
+        bool ok = (c >= '0' && c <= '9') || (!digits_only && ((c >= 'a' && c <= 'z') || c == '-'));
+        if (!ok) return false;
+      }
+      if (i == 3) return end == std::string_view::npos;
+      if (end == std::string_view::npos) return false;
+      p.remove_prefix(end + 1);
+    }
+    return false;
+  }
+
   FederatedTokenSourceSpec FederatedToken(const json& s, const std::string& where) {
     FederatedTokenSourceSpec out;
     if (!Object(s, where, "{endpoint, robot}")) return out;
@@ -211,6 +307,7 @@ int DecodeExchangeSources(const json& e, const std::string& where, bool source_t
   take("refreshToken", [&](const json& j, const std::string& w) { return d.RefreshToken(j, w); });
   take("federatedToken",
        [&](const json& j, const std::string& w) { return d.FederatedToken(j, w); });
+  take("gcp", [&](const json& j, const std::string& w) { return d.Gcp(j, w); });
   return found;
 }
 

@@ -1,4 +1,4 @@
-// Decoding of the identity-exchange sources (tokenExchange, refreshToken, federatedToken) and of
+// Decoding of the identity-exchange sources (tokenExchange, refreshToken, federatedToken, gcp) and of
 // `verify` for one registry entry; plugin/config/config.cc calls it while decoding the entry.
 #pragma once
 
@@ -11,9 +11,9 @@
 
 namespace pullguard {
 
-// Decodes whichever of tokenExchange / refreshToken / federatedToken the entry `e` holds into
+// Decodes whichever of tokenExchange / refreshToken / federatedToken / gcp the entry `e` holds into
 // out.source (only when `source_taken` is false: another source already claimed it) and `verify`
-// into out.verify. Problems are appended with their path. Returns how many of the three keys
+// into out.verify. Problems are appended with their path. Returns how many of the source keys
 // were present, so the caller can count sources.
 int DecodeExchangeSources(const nlohmann::json& e, const std::string& where, bool source_taken,
                           RegistryEntry& out, std::vector<std::string>& problems);

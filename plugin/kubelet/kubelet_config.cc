@@ -353,6 +353,8 @@ bool MatchesDns1123Subdomain(std::string_view s) {
   }
 }
 
+}  // namespace
+
 // apimachinery's validation.IsQualifiedName.
 std::vector<std::string> IsQualifiedName(std::string_view value) {
   std::vector<std::string> errs;
@@ -396,6 +398,8 @@ std::vector<std::string> IsQualifiedName(std::string_view value) {
   }
   return errs;
 }
+
+namespace {
 
 bool Contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();

@@ -71,6 +71,10 @@ void DecodeKubeletConfigFile(std::string_view text, const std::string& file,
 // with duplicate names caught across files. `origin` names the path when no provider exists.
 void ValidateKubeletConfig(const std::string& origin, KubeletConfigCheck& check);
 
+// apimachinery's validation.IsQualifiedName (annotation keys, lower-cased first): the messages,
+// none when `value` is one.
+std::vector<std::string> IsQualifiedName(std::string_view value);
+
 // A file, or a directory whose *.json, *.yaml and *.yml regular files are merged in lexical
 // order; each file at most kMaxKubeletConfigBytes. Decodes and validates everything it can.
 KubeletConfigCheck CheckKubeletConfig(const std::string& path, Env& env);

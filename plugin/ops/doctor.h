@@ -34,6 +34,8 @@ struct DoctorOptions {
   std::chrono::seconds max_skew{60};
   // The process's proxy variables (registry::ProxyConfigFromEnvironment), as get-credentials uses.
   registry::ProxyConfig proxy;
+  // The process environment, as get-credentials reads it (cloud endpoints: GCE_METADATA_HOST).
+  std::function<std::optional<std::string>(const std::string&)> getenv;
 };
 
 using Report = std::vector<CheckLine>;

@@ -115,12 +115,48 @@ const KubeletCredentialProvider* FindProvider(const KubeletConfig& k, const std:
 
 bool NeedsServiceAccountToken(const Config& c) {
   for (const RegistryEntry& e : c.registries) {
+    const auto* gcp = std::get_if<GcpSourceSpec>(&e.source);
     if (std::holds_alternative<TokenExchangeSourceSpec>(e.source) ||
-        std::holds_alternative<FederatedTokenSourceSpec>(e.source)) {
+        std::holds_alternative<FederatedTokenSourceSpec>(e.source) ||
+        (gcp != nullptr && !gcp->workload_identity_provider.empty())) {
       return true;
     }
   }
   return false;
+}
+
+// Per-pod Google identity needs kubelet's token for the provider's audience, and the annotation
+// naming the account to impersonate among the keys kubelet passes on.
+void CheckGcpTokenAttributes(const KubeletCredentialProvider& p, const Config& c, Report& r) {
+  for (std::size_t i = 0; i < c.registries.size(); ++i) {
+    const auto* gcp = std::get_if<GcpSourceSpec>(&c.registries[i].source);
+    if (gcp == nullptr || gcp->workload_identity_provider.empty() || !p.token_attributes) continue;
+    const KubeletTokenAttributes& t = *p.token_attributes;
+    const std::string name = "kubelet-config registries[" + std::to_string(i) + "] gcp";
+    if (t.service_account_token_audience != gcp->workload_identity_provider) {
+      Fail(r, name,
+           "tokenAttributes.serviceAccountTokenAudience " +
+               QuoteForError(t.service_account_token_audience) +
+               " is not the workloadIdentityProvider: Google STS refuses such tokens",
+           "set serviceAccountTokenAudience to " + gcp->workload_identity_provider);
+      continue;
+    }
+    const std::string& key = gcp->service_account_annotation;
+    bool passed = false;
+    for (const auto* keys : {&t.required_service_account_annotation_keys,
+                             &t.optional_service_account_annotation_keys}) {
+      for (const std::string& k : *keys) passed = passed || k == key;
+    }
+    if (!passed) {
+      Fail(r, name,
+           "kubelet does not pass the annotation " + QuoteForError(key) +
+               ", so no pod can impersonate a Google service account",
+           "add " + key + " to tokenAttributes.optionalServiceAccountAnnotationKeys");
+      continue;
+    }
+    Ok(r, name,
+       "kubelet sends tokens for the workload identity provider and the " + key + " annotation");
+  }
 }
 
 void CheckKubelet(const DoctorOptions& o, const std::optional<Config>& config, Env& env, Report& r,
@@ -168,14 +204,15 @@ void CheckKubelet(const DoctorOptions& o, const std::optional<Config>& config, E
   } else if (config && NeedsServiceAccountToken(*config) &&
              (p->api_version != ApiVersionString(ProtocolVersion::kV1) || !p->token_attributes)) {
     Fail(r, "kubelet-config apiVersion",
-         "the config has tokenExchange/federatedToken entries but kubelet sends no "
-         "service-account token",
+         "the config has entries that need the pod's token (tokenExchange, federatedToken, gcp "
+         "with workloadIdentityProvider) but kubelet sends no service-account token",
          "set apiVersion credentialprovider.kubelet.k8s.io/v1 and tokenAttributes on the provider "
          "(Kubernetes 1.33+)");
   } else {
     Ok(r, "kubelet-config apiVersion", p->api_version + " (pullguard answers it)");
   }
   if (!config) return;
+  CheckGcpTokenAttributes(*p, *config, r);
   std::vector<std::string> uncovered;
   for (const RegistryEntry& e : config->registries) {
     for (const std::string& pattern : e.match) {

@@ -101,8 +101,10 @@ Status TryCredential(const std::string& host, const registry::TransportOptions& 
 void DryRunEntry(const DoctorOptions& o, const Config& config, std::size_t i, Env& env, Report& r) {
   const RegistryEntry& e = config.registries[i];
   const std::string name = "registries[" + std::to_string(i) + "] dry run";
+  const auto* gcp = std::get_if<GcpSourceSpec>(&e.source);
   if (std::holds_alternative<TokenExchangeSourceSpec>(e.source) ||
-      std::holds_alternative<FederatedTokenSourceSpec>(e.source)) {
+      std::holds_alternative<FederatedTokenSourceSpec>(e.source) ||
+      (gcp != nullptr && gcp->require_service_account_token)) {
     Add(r, CheckState::kSkip, name,
         "needs a pod's service-account token (kubelet sends it); try a v1 request with "
         "get-credentials");
@@ -119,6 +121,7 @@ void DryRunEntry(const DoctorOptions& o, const Config& config, std::size_t i, En
     return;
   }
   ExchangeContext exchange = MakeExchangeContext(Secret(), config.state_dir, o.now, o.proxy);
+  exchange.getenv = o.getenv;
   CredentialQuery q{image, CacheKeyType::kImage, &exchange};
   auto answer = MakeSource(e)->Answer(q, env);
   if (!answer.ok()) {
@@ -151,7 +154,8 @@ void DryRunEntry(const DoctorOptions& o, const Config& config, std::size_t i, En
   }
   Add(r, CheckState::kOk, name,
       "user " + QuoteForError(k.credential.username) + " for " + k.key + " is accepted by " +
-          std::string(RegistryOf(image)));
+          std::string(RegistryOf(image)) +
+          (answer->identity.empty() ? "" : " (identity: " + answer->identity + ")"));
 }
 
 void DryRunImage(const DoctorOptions& o, const Config& config, const std::string& image, Env& env,
@@ -161,6 +165,7 @@ void DryRunImage(const DoctorOptions& o, const Config& config, const std::string
   req.version = ProtocolVersion::kV1;
   req.image = image;
   ExchangeContext exchange = MakeExchangeContext(Secret(), config.state_dir, o.now, o.proxy);
+  exchange.getenv = o.getenv;
   StateDirProofSink proofs(env, config.state_dir);
   auto resp = Resolve(config, req, env, ResolveOptions{&exchange, &proofs});
   if (!resp.ok()) {

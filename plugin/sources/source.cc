@@ -14,6 +14,7 @@ std::unique_ptr<Source> MakeSource(const RegistryEntry& entry) {
     return MakeRefreshTokenSource(*r, entry.match);
   if (auto* f = std::get_if<FederatedTokenSourceSpec>(&entry.source))
     return MakeFederatedTokenSource(*f, entry.match);
+  if (auto* g = std::get_if<GcpSourceSpec>(&entry.source)) return MakeGcpSource(*g, entry.match);
   return MakeDockerConfigSource(std::get<DockerConfigSourceSpec>(entry.source));
 }
 

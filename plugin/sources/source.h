@@ -35,6 +35,9 @@ struct SourceAnswer {
   // Short-lived credentials: when they were issued and when they stop working.
   std::optional<std::chrono::system_clock::time_point> issued_at, expires_at;
   bool from_service_account = false;  // bought with the pod's service-account token
+  // Whose credential it is, when the source can say (cloud identities: "node (...)", "pod ns/name
+  // as account"), for doctor and the logs; never a secret.
+  std::string identity;
 };
 
 class Source {
@@ -60,6 +63,8 @@ std::unique_ptr<Source> MakeRefreshTokenSource(const RefreshTokenSourceSpec& spe
                                                const std::vector<std::string>& patterns);
 std::unique_ptr<Source> MakeFederatedTokenSource(const FederatedTokenSourceSpec& spec,
                                                  const std::vector<std::string>& patterns);
+std::unique_ptr<Source> MakeGcpSource(const GcpSourceSpec& spec,
+                                      const std::vector<std::string>& patterns);
 
 // Reads a file that holds a secret: regular file, not readable by group or others, at most
 // max_bytes. Errors name the path and the mode, never the content.

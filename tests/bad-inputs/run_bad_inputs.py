@@ -175,11 +175,15 @@ class Catalogue:
             os.chmod(lock, 0o600)
             fcntl.flock(held, fcntl.LOCK_EX)
         argv = [self.binary] + [self.subst(a, d) for a in shlex.split(meta["cmd"])]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        for pair in shlex.split(meta.get("env", "")):  # "NAME=VALUE ...": the process environment
+            k, _, v = pair.partition("=")
+            env[k] = self.subst(v, d)
         before = snapshot(d)
         t0 = time.monotonic()
         try:
             p = subprocess.run(argv, input=stdin, capture_output=True, timeout=CASE_TIMEOUT,
-                               env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+                               env=env)
         except subprocess.TimeoutExpired:
             return [f"no answer within {CASE_TIMEOUT} s"], 0
         took = time.monotonic() - t0

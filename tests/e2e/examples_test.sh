@@ -55,6 +55,22 @@ case $out in *"2 providers (pullguard, pullguard-workload) from 2 files"*) ;;
   *) pg_fail "directory form: $out" ;; esac
 for f in "$ex"/kubelet-credential-provider-config.d/*; do checked+=("$f"); done
 
+pg_log "gcp: kubelet configs for node and per-pod identity"
+for k in gcp-node gcp-workload-identity; do
+  f=$ex/kubelet-credential-provider-config-$k.yaml
+  out=$("$bin" validate kubelet-config "$f" 2>&1) || pg_fail "$f: $out"
+  checked+=("$f")
+done
+# Google STS takes the pod's token only when its audience is the workload identity provider.
+provider=$(sed -n 's/^ *workloadIdentityProvider: *//p' "$ex/config-gcp-workload-identity.yaml")
+audience=$(sed -n 's/^ *serviceAccountTokenAudience: *//p' \
+  "$ex/kubelet-credential-provider-config-gcp-workload-identity.yaml")
+[ -n "$provider" ] && [ "$provider" = "$audience" ] ||
+  pg_fail "gcp: tokenAttributes audience '$audience' is not the workloadIdentityProvider '$provider'"
+grep -q 'optionalServiceAccountAnnotationKeys: \["iam.gke.io/gcp-service-account"\]' \
+  "$ex/kubelet-credential-provider-config-gcp-workload-identity.yaml" ||
+  pg_fail "gcp: kubelet does not pass the iam.gke.io/gcp-service-account annotation"
+
 pg_log "requests"
 localise "$ex/config.yaml" "$PG_DIR/config-for-requests.yaml"
 for f in "$ex"/requests/*.json; do

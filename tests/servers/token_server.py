@@ -10,10 +10,13 @@
 #    "users": {"alice": {"password": "...", "access": {"*": ["pull", "push"]}}},
 #    "anonymous": {"public/*": ["pull"]}}
 # Access patterns: exact repository names, "prefix/*", or "*".
+# Optional "google": {"tokeninfo_url": "http://127.0.0.1:P/tokeninfo", "principals": {"<email or
+#   principal>": {access map}}}: user oauth2accesstoken with a Google access token as the password,
+#   checked at tokeninfo (tests/servers/google_server.py) as Artifact Registry checks it with Google.
 # Control endpoints (tests only): GET /count -> {"get": n, "post": n, "total": n};
 #   POST /reset; POST /config with JSON {"post_status": 404, "delay_ms": 200, "omit_expiry": true}.
 import base64, hashlib, http.server, json, os, re, secrets, subprocess, sys, threading, time
-import urllib.parse
+import urllib.parse, urllib.request
 
 LOCK = threading.Lock()
 COUNTS = {"get": 0, "post": 0, "total": 0}
@@ -92,6 +95,17 @@ class Server:
 
     def authenticate(self, username, password):
         """-> (subject, access map) or None when the credential is wrong."""
+        google = self.cfg.get("google")
+        if google and username == "oauth2accesstoken":
+            url = google["tokeninfo_url"] + "?" + urllib.parse.urlencode({"access_token": password})
+            try:
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    info = json.load(r)
+            except Exception:
+                return None  # tokeninfo refused the token
+            who = info.get("email") or info.get("sub") or ""
+            # A valid token without rights is still a login: pulls are then denied.
+            return who, google["principals"].get(who, {})
         if password in REFRESH:
             user = REFRESH[password]
             return user, self.cfg["users"][user]["access"]

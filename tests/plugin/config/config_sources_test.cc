@@ -106,3 +106,75 @@ TEST_CASE("config: an inline refreshToken password needs a private config file",
   CHECK(d.problems[0].find("holds an inline password") != std::string::npos);
   CHECK(LoadConfig(tmp.Write("private.yaml", text, 0600), DefaultEnv()).ok());
 }
+
+TEST_CASE("config: gcp decodes with its defaults", "[config_sources][gcp]") {
+  ConfigDecode d = DecodeConfig(kHead + R"(  - match: ["*-docker.pkg.dev", gcr.io, "*.gcr.io"]
+    gcp: {}
+  - match: ["europe-docker.pkg.dev"]
+    verify: true
+    gcp:
+      workloadIdentityProvider: //iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/k8s-1
+      serviceAccountAnnotation: example.com/Google-Account
+      stsEndpoint: https://sts.private.example:8443/
+      iamCredentialsEndpoint: http://127.0.0.1:7002
+      requireServiceAccountToken: true
+)");
+  INFO(d.problems.size());
+  REQUIRE(d.ok());
+  const auto& r = d.config.registries;
+  auto* node = std::get_if<GcpSourceSpec>(&r[0].source);
+  REQUIRE(node != nullptr);
+  CHECK(node->workload_identity_provider.empty());
+  CHECK(node->service_account_annotation == "iam.gke.io/gcp-service-account");
+  CHECK(node->sts_endpoint.empty());
+  CHECK(node->iam_credentials_endpoint.empty());
+  CHECK_FALSE(node->require_service_account_token);
+  auto* pod = std::get_if<GcpSourceSpec>(&r[1].source);
+  REQUIRE(pod != nullptr);
+  CHECK(r[1].verify);
+  CHECK(pod->workload_identity_provider ==
+        "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/"
+        "k8s-1");
+  CHECK(pod->service_account_annotation == "example.com/Google-Account");
+  CHECK(pod->sts_endpoint == "https://sts.private.example:8443");  // the base, normalised
+  CHECK(pod->iam_credentials_endpoint == "http://127.0.0.1:7002");
+  CHECK(pod->require_service_account_token);
+}
+
+TEST_CASE("config: gcp mistakes are named one per line", "[config_sources][gcp]") {
+  const std::string e = "  - match: [gcr.io]\n    gcp: ";
+  OneProblem(e + "{workloadIdentityProvider: projects/123/pools/x}\n",
+             "registries[0].gcp.workloadIdentityProvider: \"projects/123/pools/x\" is not a "
+             "provider name; want //iam.googleapis.com/projects/<project number>/");
+  // A project ID where the number belongs, an upper-case pool, a trailing part.
+  for (std::string bad :
+       {"//iam.googleapis.com/projects/my-project/locations/global/workloadIdentityPools/p/"
+        "providers/k",
+        "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/Pool/providers/k",
+        "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/k/x",
+        "https://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/"
+        "providers/k"}) {
+    OneProblem(e + "{workloadIdentityProvider: \"" + bad + "\"}\n", "is not a provider name");
+  }
+  OneProblem(e + "{serviceAccountAnnotation: \"not a key\"}\n",
+             "registries[0].gcp.serviceAccountAnnotation: \"not a key\" is not an annotation key");
+  OneProblem(e + "{serviceAccountAnnotation: \"\"}\n",
+             "registries[0].gcp.serviceAccountAnnotation: is empty");
+  OneProblem(e + "{stsEndpoint: https://sts.example/v1/token}\n",
+             "registries[0].gcp.stsEndpoint: must be a base URL (scheme://host[:port])");
+  OneProblem(e + "{stsEndpoint: \"https://sts.example/?x=1\"}\n", "must be a base URL");
+  OneProblem(e + "{iamCredentialsEndpoint: http://iam.example}\n",
+             "registries[0].gcp.iamCredentialsEndpoint: plain http is allowed only to a loopback "
+             "host; use https");
+  OneProblem(e + "{iamCredentialsEndpoint: \"https://u:p@iam.example\"}\n",
+             "must not contain credentials");
+  OneProblem(e + "{stsEndpoint: ftp://x}\n", "gcp.stsEndpoint: not an absolute http(s) URL");
+  OneProblem(e + "{requireServiceAccountToken: true}\n",
+             "gcp.requireServiceAccountToken: needs workloadIdentityProvider");
+  OneProblem(e + "{requireServiceAccountToken: yes}\n",
+             "gcp.requireServiceAccountToken: must be true or false");
+  OneProblem(e + "{project: x}\n", "registries[0].gcp: unknown field \"project\"");
+  OneProblem(e + "x\n", "registries[0].gcp: must be a map");
+  OneProblem(e + "{}\n    static: {username: u, password: p}\n",
+             "registries[0]: more than one credential source");
+}
