@@ -144,7 +144,7 @@ print(r["cacheDuration"] if sys.argv[3]=="-" else r["auth"][sys.argv[2]][sys.arg
     "$PG_DIR/out/$1.json" "$REG" "$2"
 }
 config() {  # NAME BODY (the gcp block's lines) [ENTRY EXTRAS]
-  printf 'apiVersion: pullguard.io/v1alpha1\nkind: PullguardConfig\nstateDir: %s\nmetrics: {textfile: %s}\nregistries:\n  - match: ["%s"]\n%s    gcp:%s\n' \
+  printf 'apiVersion: pullguard.io/v1alpha1\nkind: PullguardConfig\nstateDir: %s\nmetrics: {textfile: %s}\nregistries:\n  - match: ["%s"]\n    cacheDuration: 1h\n%s    gcp:%s\n' \
     "$PG_DIR/state-$1" "$PG_DIR/metrics-$1.prom" "$REG" "${3:-}" "$2" >"$PG_DIR/$1.yaml"
   chmod 600 "$PG_DIR/$1.yaml"
   echo "$PG_DIR/$1.yaml"
@@ -192,10 +192,12 @@ grep -qx 'pullguard_token_requests_total 1' "$PG_DIR/metrics-node.prom" &&
 pg_log "node identity: 8 concurrent cold execs share one metadata request"
 reset
 burst=$(config burst " {}")
+burst_pids=()
 for i in 1 2 3 4 5 6 7 8; do
   (get "burst-$i" "$burst" "$REG/proj/node/app:v1"; [ "$rc" -eq 0 ] || touch "$PG_DIR/burst-failed") &
+  burst_pids+=("$!")
 done
-wait
+wait "${burst_pids[@]}"  # not a bare `wait`: the servers are background jobs too
 [ ! -e "$PG_DIR/burst-failed" ] || pg_fail "a concurrent exec failed: $(cat "$PG_DIR"/err/burst-*)"
 expect_calls burst "1 0 0"
 
