@@ -1,5 +1,5 @@
-// Decoding of the identity-exchange sources (tokenExchange, refreshToken, federatedToken, gcp) and of
-// `verify` for one registry entry; plugin/config/config.cc calls it while decoding the entry.
+// Decoding of the identity-exchange sources (tokenExchange, refreshToken, federatedToken, gcp) and
+// of `verify` for one registry entry; plugin/config/config.cc calls it while decoding the entry.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
