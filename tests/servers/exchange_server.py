@@ -16,18 +16,12 @@
 # GET /count -> {"exchange": n, "federation": n}; POST /reset zeroes it.
 import base64, http.server, json, os, sys, threading, time, urllib.parse, urllib.request
 
+from jwt_claims import claims
+
 LOCK = threading.Lock()
 COUNTS = {"exchange": 0, "federation": 0}
 GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
 JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt"
-
-
-def claims(jwt):
-    try:
-        payload = jwt.split(".")[1]
-        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except Exception:
-        return None
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

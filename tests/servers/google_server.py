@@ -26,7 +26,9 @@
 #   "subject_tokens": ["<pod JWT>", ...],
 #   "impersonation": {"gsa@p.iam.gserviceaccount.com": ["principal://iam.googleapis.com/..."]}}
 # FILE gets {"metadata": port, "sts": port, "iam": port, "oauth2": port}.
-import base64, http.server, json, os, re, secrets, sys, threading, time, urllib.parse
+import http.server, json, os, re, secrets, sys, threading, time, urllib.parse
+
+from jwt_claims import claims
 
 LOCK = threading.Lock()
 COUNTS = {"metadata": 0, "sts": 0, "iam": 0, "oauth2": 0}
@@ -36,14 +38,6 @@ GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
 JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt"
 ACCESS_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 GAT = re.compile(r"^/v1/projects/-/serviceAccounts/([^/:]+):generateAccessToken$")
-
-
-def claims(jwt):
-    try:
-        payload = jwt.split(".")[1]
-        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except Exception:
-        return None
 
 
 def principal(provider, subject):
