@@ -216,6 +216,7 @@ class GcpSource : public ExchangeSource {
     req.method = "POST";
     req.url = ep.GenerateAccessTokenUrl(account);
     req.authorization = registry::BearerAuthorization(federated);
+    req.credential = true;  // the federated token is a secret: never in clear text off loopback
     req.content_type = "application/json";
     req.body = Secret(std::string(R"({"scope":[")") + kCloudPlatformScope + R"("]})");
     req.headers.emplace_back("Accept", "application/json");

@@ -120,6 +120,7 @@ TEST_CASE("gcp node identity: one metadata GET, oauth2accesstoken, cached by ide
   CHECK(r.headers ==
         std::vector<std::pair<std::string, std::string>>{{"Metadata-Flavor", "Google"}});
   CHECK_FALSE(r.authorization.has_value());
+  CHECK_FALSE(r.credential);  // nothing secret goes to the plain-HTTP metadata server
   CHECK(r.body.empty());
   CHECK_FALSE(r.follow_redirects);
   // Plain HTTP to the metadata host for this call only, with tight time bounds.
@@ -259,6 +260,7 @@ TEST_CASE("gcp per-pod identity: the annotated Google service account is imperso
   CHECK(r.url ==
         "http://127.0.0.1:7002/v1/projects/-/serviceAccounts/" + kGsa + ":generateAccessToken");
   REQUIRE(r.authorization.has_value());
+  CHECK(r.credential);  // the Bearer is the federated token: never in clear text off loopback
   CHECK(r.authorization->reveal() == "Bearer federated-token");
   CHECK(r.content_type == "application/json");
   auto body = nlohmann::json::parse(r.body.reveal());
