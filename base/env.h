@@ -58,6 +58,14 @@ class Env {
   virtual Result<OperatorFile> ReadOperatorFile(const std::string& path, std::size_t max_bytes) = 0;
   // temp file with `mode` + fsync + rename + fsync of the directory.
   virtual Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) = 0;
+  // temp file with `mode` + rename, no fsync: readers see the old or the whole new file while the
+  // machine runs, but a crash of the machine may lose the write or leave an empty file. Only for
+  // files whose loss is harmless by design (a pending add whose writer is not yet answered, a
+  // proof outcome that is proven again when missing); each fsync costs milliseconds.
+  virtual Status WriteFileAtomicNoSync(const std::string& path, std::string_view data,
+                                       mode_t mode) = 0;
+  // rename(2) within one file system, no fsync; kNotFound when `from` does not exist.
+  virtual Status Rename(const std::string& from, const std::string& to) = 0;
   // Removing a file that does not exist is not an error.
   virtual Status RemoveFile(const std::string& path) = 0;
   // Plain names of the directory's entries (no "." or ".."), unsorted.

@@ -363,39 +363,25 @@ class PosixEnv : public Env {
   }
 
   Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) override {
-    auto dir = OpenDirectory(DirName(path), check_, false, 0);
-    if (!dir.ok()) return dir.error();
-    int dfd = dir->get();
-    // A unique temp name per writer: concurrent writers never share a temp file.
-    std::string tmp = path + "." + std::to_string(getpid()) + "." + RandomSuffix() + ".tmp";
-    std::string tmp_name = BaseName(tmp);
-    auto opened = OpenFileIn(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
-    if (!opened.ok()) return opened.error();
-    Fd fd = std::move(*opened);
-    fchmod(fd.get(), mode);  // the umask must not widen or narrow what was asked
-    auto fail = [&](const char* what, int err) {
-      fd.reset();
-      unlinkat(dfd, tmp_name.c_str(), 0);
-      return IoError(what, tmp, err);
-    };
-    std::size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = write(fd.get(), data.data() + off, data.size() - off);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fail("cannot write", errno);
-      }
-      off += static_cast<std::size_t>(n);
+    return Write(path, data, mode, /*durable=*/true);
+  }
+
+  Status WriteFileAtomicNoSync(const std::string& path, std::string_view data,
+                               mode_t mode) override {
+    return Write(path, data, mode, /*durable=*/false);
+  }
+
+  Status Rename(const std::string& from, const std::string& to) override {
+    // Both names are resolved in checked directories; renameat moves a link itself, never the
+    // file it points to.
+    auto from_dir = OpenDirectory(DirName(from), check_, false, 0);
+    if (!from_dir.ok()) return from_dir.error();
+    auto to_dir = OpenDirectory(DirName(to), check_, false, 0);
+    if (!to_dir.ok()) return to_dir.error();
+    if (renameat(from_dir->get(), BaseName(from).c_str(), to_dir->get(), BaseName(to).c_str()) !=
+        0) {
+      return IoError("cannot rename", from, errno);
     }
-    if (fsync(fd.get()) != 0) return fail("cannot fsync", errno);
-    fd.reset();
-    // rename replaces a link at `path` itself, never the file it points to.
-    if (renameat(dfd, tmp_name.c_str(), dfd, BaseName(path).c_str()) != 0) {
-      int err = errno;
-      unlinkat(dfd, tmp_name.c_str(), 0);
-      return IoError("cannot rename to", path, err);
-    }
-    fsync(dfd);
     return Status::Ok();
   }
 
@@ -480,6 +466,46 @@ class PosixEnv : public Env {
 
  private:
   bool check_;
+
+  // The temp file, the rename and (when durable) the fsyncs of the file and its directory, all
+  // relative to the checked directory's descriptor.
+  Status Write(const std::string& path, std::string_view data, mode_t mode, bool durable) {
+    auto dir = OpenDirectory(DirName(path), check_, false, 0);
+    if (!dir.ok()) return dir.error();
+    int dfd = dir->get();
+    // A unique temp name per writer: concurrent writers never share a temp file.
+    std::string tmp = path + "." + std::to_string(getpid()) + "." + RandomSuffix() + ".tmp";
+    std::string tmp_name = BaseName(tmp);
+    auto opened = OpenFileIn(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
+    if (!opened.ok()) return opened.error();
+    Fd fd = std::move(*opened);
+    fchmod(fd.get(), mode);  // the umask must not widen or narrow what was asked
+    auto fail = [&](const char* what, int err) {
+      fd.reset();
+      unlinkat(dfd, tmp_name.c_str(), 0);
+      return IoError(what, tmp, err);
+    };
+    std::size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = write(fd.get(), data.data() + off, data.size() - off);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return fail("cannot write", errno);
+      }
+      off += static_cast<std::size_t>(n);
+    }
+    if (durable && fsync(fd.get()) != 0) return fail("cannot fsync", errno);
+    fd.reset();
+    // rename replaces a link at `path` itself, never the file it points to.
+    if (renameat(dfd, tmp_name.c_str(), dfd, BaseName(path).c_str()) != 0) {
+      int err = errno;
+      unlinkat(dfd, tmp_name.c_str(), 0);
+      return IoError("cannot rename to", path, err);
+    }
+    if (durable) fsync(dfd);
+    return Status::Ok();
+  }
+
   static std::string RandomSuffix() {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     return std::to_string(rng() % 1000000000ULL);

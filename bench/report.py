@@ -26,6 +26,7 @@ LABELS = {
     "decide": "decide (kubelet record read, use-local)",
     "version": "pullguard version",
     "preflight_warm": "get-credentials + preflight, warm token cache",
+    "preflight_proven": "get-credentials + preflight, proof reused from the proof cache",
     "preflight_cold": "get-credentials + preflight, cold token cache",
     "refresh_cold": "get-credentials, refreshToken login (cold)",
 }
@@ -214,26 +215,34 @@ def main():
     nonet = runs_of(res, "nonet")
     figs = [Figure(n, nonet) for n in NONET if nonet and n in nonet[0]]
     warm, cold = runs_of(res, "warm"), runs_of(res, "cold")
+    proven = runs_of(res, "proven")
     net_figs = ([Figure(n, warm) for n in ("c_floor", "go", "preflight_warm")] +
+                [Figure(n, proven) for n in ("preflight_proven",) if proven and n in proven[0]] +
                 [Figure(n, cold) for n in ("preflight_cold", "refresh_cold")])
     samples = raw_samples(res, "nonet")
 
     ports = dict(line.split("\t") for line in read(os.path.join(res, "ports.tsv")).split("\n") if line)
     ports = {k: v for k, v in ports.items()}
     http = {}
-    for name in ("cached", "preflight_warm", "preflight_cold", "refresh_cold"):
+    for name in ("cached", "preflight_warm", "preflight_proven", "preflight_cold", "refresh_cold"):
         p = os.path.join(res, "strace-%s.txt" % name)
         if os.path.exists(p):
             http[name] = parse_strace(p, ports)
 
     conc = {}
-    for name in ("refresh", "verify"):
-        rows = [l.split("\t") for l in read(os.path.join(res, "concurrent-%s.tsv" % name)).split("\n") if l]
+    for name in ("refresh", "verify", "verify-before"):
+        path = os.path.join(res, "concurrent-%s.tsv" % name)
+        if not os.path.exists(path):
+            continue
+        rows = [l.split("\t") for l in read(path).split("\n") if l]
         one = read_tsv(os.path.join(res, "one-%s.tsv" % name)).get("one")
         if rows and one:
             walls = [float(r[0]) for r in rows]
             tokens = [int(r[1]) for r in rows]
-            conc[name] = (statistics.median(walls), min(walls), max(walls), tokens, one["wall"])
+            # Registry requests per sample (docker-registry's access log), when counted.
+            regs = [int(r[2]) for r in rows if len(r) > 2]
+            conc[name] = (statistics.median(walls), min(walls), max(walls), tokens, one["wall"],
+                          regs)
 
     hf = {}
     try:
@@ -262,11 +271,19 @@ def main():
             target("%s median %s <= Go" % (n, what), go <= 1.0, "%.2fx Go" % go)
             target("%s median %s <= 1.3x C floor" % (n, what), c <= 1.3, "%.2fx C floor" % c)
         target("%s peak RSS <= 8 MiB" % n, f.rss <= 8192, "%d KiB" % f.rss)
-    for name, (wall, lo, hi, tokens, one) in conc.items():
+    for name, (wall, lo, hi, tokens, one, regs) in conc.items():
+        if name.endswith("-before"):
+            continue  # the older build's figures are for comparison only
         target("%d concurrent execs (%s, cold) -> 1 token request" % (a.concurrency, name),
                all(t == 1 for t in tokens), "token requests per sample: %s" % tokens)
         target("%d concurrent execs (%s) total wall <= 1.5x one exec" % (a.concurrency, name),
                wall <= 1.5 * one, "%.1f ms vs one exec %.1f ms = %.1fx" % (wall, one, wall / one))
+        if name == "verify" and regs:
+            # Issue 16: a storm of preflights costs one proof.
+            target("%d concurrent execs (verify, cold) -> <= 2 registry requests" % a.concurrency,
+                   all(r <= 2 for r in regs), "registry requests per sample: %s" % regs)
+            target("%d concurrent execs (verify) total wall <= 2x one exec" % a.concurrency,
+                   wall <= 2 * one, "%.1fx" % (wall / one))
     if "preflight_cold" in http:
         reqs, conns = http["preflight_cold"]
         target("cold preflight <= 3 HTTP requests on one connection",
@@ -290,6 +307,10 @@ def main():
         print("target: %-60s %-10s %s" % t)
     for name, (reqs, conns) in http.items():
         print("http: %-16s requests %s connections %s" % (name, reqs, conns))
+    for name, (wall, lo, hi, tokens, one, regs) in conc.items():
+        print("storm: %-14s total wall %.1f ms (%.1f-%.1f), one cold exec %.1f ms, ratio %.2fx, "
+              "token requests %s, registry requests %s" % (name, wall, lo, hi, one, wall / one,
+                                                           tokens, regs or "not counted"))
 
     if not os.path.isdir(a.docs):
         return
@@ -320,8 +341,9 @@ def main():
     md.append("![exec wall distribution](bench/exec_cdf.png)\n")
     md.append("## Exec latency against the local registry (docker-registry in token mode + "
               "tests/servers/token_server.py)\n")
-    md.append("Warm: the preflight's pull token is in the token cache. Cold: the token cache is "
-              "emptied (untimed) before every exec.\n")
+    md.append("Warm: the preflight's pull token is in the token cache, the proof cache is emptied "
+              "(untimed) before every exec. Proven: the proof is reused from the proof cache. "
+              "Cold: token and proof caches are emptied before every exec.\n")
     md.append(exec_table(net_figs) + "\n")
     md.append("HTTP requests and connections of one exec (strace of connect/sendto; `registry` is "
               "docker-registry, `token` the token server):\n")
@@ -330,14 +352,15 @@ def main():
         md.append("| %s | %s | %s |" % (name, reqs or "none", conns or "none"))
     md.append("")
     md.append("## %d concurrent execs on a cold cache\n" % a.concurrency)
-    md.append("All %d started at once (the cache emptied and the token server's counter reset "
+    md.append("All %d started at once (the token and proof caches emptied and the token server's counter reset "
               "before each sample; 5 samples after one discarded). Total wall = first start to last "
               "exit; one exec = median of single cold execs.\n" % a.concurrency)
-    md.append("| source | total wall median ms (range) | one cold exec ms | ratio | token requests per sample |\n|---|---|---|---|---|")
-    for name, (wall, lo, hi, tokens, one) in conc.items():
-        md.append("| %s | %.1f (%.1f-%.1f) | %.1f | %.1fx | %s |" % (
-            "refreshToken login" if name == "refresh" else "preflight pull token", wall, lo, hi,
-            one, wall / one, tokens))
+    md.append("| source | total wall median ms (range) | one cold exec ms | ratio | token requests per sample | registry requests per sample |\n|---|---|---|---|---|---|")
+    storm_labels = {"refresh": "refreshToken login", "verify": "preflight (verify: true)",
+                    "verify-before": "preflight, the BENCH_BEFORE build"}
+    for name, (wall, lo, hi, tokens, one, regs) in conc.items():
+        md.append("| %s | %.1f (%.1f-%.1f) | %.1f | %.1fx | %s | %s |" % (
+            storm_labels[name], wall, lo, hi, one, wall / one, tokens, regs or "not counted"))
     md.append("")
     if hf:
         md.append("## Cross-check with hyperfine\n")

@@ -1,5 +1,6 @@
 // A line-by-line port of kubelet's image_pull_manager.go merge helpers, including the quirk that
-// a new image key takes the credentials exactly as given (unsorted).
+// a new image key takes the credentials exactly as given (unsorted); and their batch form for
+// group commit, tested against them.
 #include "cache/merge.h"
 
 #include <algorithm>
@@ -8,27 +9,44 @@
 #include <tuple>
 
 namespace pullguard {
+namespace {
 
-bool MergePullSecrets(std::vector<ImagePullSecret>& orig, const std::vector<ImagePullSecret>& add) {
-  using Key = std::tuple<std::string, std::string, std::string>;  // ns, name, uid: sort order
-  std::map<Key, std::string> set;
-  for (const auto& s : orig) set[Key{s.ns, s.name, s.uid}] = s.credential_hash;
+using SecretKey = std::tuple<std::string, std::string, std::string>;  // ns, name, uid: sort order
+
+void Insert(std::map<SecretKey, std::string>& set, const std::vector<ImagePullSecret>& from) {
+  for (const auto& s : from) set[SecretKey{s.ns, s.name, s.uid}] = s.credential_hash;
+}
+
+// Adds `add` to `set`; whether anything was new or got a new hash.
+bool MergeInto(std::map<SecretKey, std::string>& set, const std::vector<ImagePullSecret>& add) {
   bool changed = false;
   for (const auto& s : add) {
-    Key k{s.ns, s.name, s.uid};
-    auto it = set.find(k);
-    if (it == set.end() || it->second != s.credential_hash) {
+    auto [it, inserted] = set.try_emplace(SecretKey{s.ns, s.name, s.uid}, s.credential_hash);
+    if (!inserted && it->second != s.credential_hash) {
+      it->second = s.credential_hash;  // the new hash wins
       changed = true;
-      set[k] = s.credential_hash;
     }
+    changed = changed || inserted;
   }
-  if (!changed) return false;
+  return changed;
+}
+
+std::vector<ImagePullSecret> Sorted(const std::map<SecretKey, std::string>& set) {
   std::vector<ImagePullSecret> out;
   out.reserve(set.size());
-  for (auto& [k, hash] : set) {
+  for (const auto& [k, hash] : set) {
     out.push_back(ImagePullSecret{std::get<2>(k), std::get<0>(k), std::get<1>(k), hash});
   }
-  orig = std::move(out);
+  return out;
+}
+
+}  // namespace
+
+bool MergePullSecrets(std::vector<ImagePullSecret>& orig, const std::vector<ImagePullSecret>& add) {
+  std::map<SecretKey, std::string> set;
+  Insert(set, orig);
+  if (!MergeInto(set, add)) return false;
+  orig = Sorted(set);
   return true;
 }
 
@@ -71,6 +89,47 @@ bool MergeCredentials(ImagePulledRecord& record, const std::string& image,
   }
   return MergePullServiceAccounts(selected.kubernetes_service_accounts,
                                   creds.kubernetes_service_accounts);
+}
+
+std::vector<bool> MergeCredentialsInOrder(
+    ImagePulledRecord& record,
+    const std::vector<std::pair<std::string, ImagePullCredentials>>& adds) {
+  // image -> its secrets as a set, while consecutive adds merge secrets into it; `dirty` once one
+  // changed something (only then is the entry rewritten, sorted, as MergePullSecrets would).
+  struct Open {
+    std::map<SecretKey, std::string> set;
+    bool dirty = false;
+  };
+  std::map<std::string, Open> open;
+  auto close = [&](const std::string& image) {
+    auto it = open.find(image);
+    if (it == open.end()) return;
+    if (it->second.dirty) {
+      record.credential_mapping[image].kubernetes_secrets = Sorted(it->second.set);
+    }
+    open.erase(it);
+  };
+  std::vector<bool> changed;
+  changed.reserve(adds.size());
+  for (const auto& [image, creds] : adds) {
+    auto entry = record.credential_mapping.find(image);
+    // MergeCredentials' path to MergePullSecrets; anything else goes through it as is.
+    bool secrets = !creds.Empty() && entry != record.credential_mapping.end() &&
+                   !entry->second.node_pods_accessible && !creds.node_pods_accessible &&
+                   !creds.kubernetes_secrets.empty();
+    if (!secrets) {
+      close(image);
+      changed.push_back(MergeCredentials(record, image, creds));
+      continue;
+    }
+    auto [o, fresh] = open.try_emplace(image);
+    if (fresh) Insert(o->second.set, entry->second.kubernetes_secrets);
+    bool c = MergeInto(o->second.set, creds.kubernetes_secrets);
+    o->second.dirty = o->second.dirty || c;
+    changed.push_back(c);
+  }
+  while (!open.empty()) close(open.begin()->first);
+  return changed;
 }
 
 }  // namespace pullguard

@@ -2,6 +2,8 @@
 // successful pull, or a match found while deciding, adds to the record for an imageRef.
 #pragma once
 
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "cache/records.h"
@@ -13,6 +15,15 @@ namespace pullguard {
 // entry absorbs everything; a new nodePodsAccessible clears secrets and service accounts.
 bool MergeCredentials(ImagePulledRecord& record, const std::string& image,
                       const ImagePullCredentials& creds);
+
+// MergeCredentials applied to each of `adds` (image, credentials) in turn, with the same result
+// and whether each one changed the record. Not in kubelet (it merges one pull at a time): group
+// commit merges a batch of adds into a record of thousands of secrets, and rebuilding the
+// secret set for every add cost more than decoding the record. An image's secrets stay in one
+// set across consecutive secret merges instead.
+std::vector<bool> MergeCredentialsInOrder(
+    ImagePulledRecord& record,
+    const std::vector<std::pair<std::string, ImagePullCredentials>>& adds);
 
 // Secrets keyed by (uid, namespace, name), the new hash wins, result sorted; false and `orig`
 // untouched when nothing changed.

@@ -139,19 +139,25 @@ Result<Listing<ImagePullIntent>> FileRecordStore::ListIntents() {
 }
 
 Result<std::unique_ptr<FileLock>> FileRecordStore::LockStripe(const std::string& kind,
-                                                              const std::string& file) {
+                                                              const std::string& file,
+                                                              std::chrono::milliseconds timeout) {
   // file is "sha256-<hex>": the first two hex digits pick one of 256 stripes.
   std::string stripe = file.substr(7, 2);
   PG_TRY(env_.CreateDirs(root_ + "/locks", kDirMode));
-  return env_.LockFile(root_ + "/locks/" + kind + "-" + stripe + ".lock", lock_timeout_);
+  return env_.LockFile(root_ + "/locks/" + kind + "-" + stripe + ".lock", timeout);
 }
 
 Result<std::unique_ptr<FileLock>> FileRecordStore::LockRecord(const std::string& image_ref) {
-  return LockStripe("pulled", RecordFileName(image_ref));
+  return LockStripe("pulled", RecordFileName(image_ref), lock_timeout_);
+}
+
+Result<std::unique_ptr<FileLock>> FileRecordStore::LockRecordWithin(
+    const std::string& image_ref, std::chrono::milliseconds timeout) {
+  return LockStripe("pulled", RecordFileName(image_ref), timeout);
 }
 
 Result<std::unique_ptr<FileLock>> FileRecordStore::LockIntent(const std::string& image) {
-  return LockStripe("pulling", RecordFileName(image));
+  return LockStripe("pulling", RecordFileName(image), lock_timeout_);
 }
 
 }  // namespace pullguard

@@ -34,13 +34,18 @@ class FileRecordStore : public RecordAccessor {
   Result<Listing<ImagePulledRecord>> ListRecords() override;
   Result<Listing<ImagePullIntent>> ListIntents() override;
   Result<std::unique_ptr<FileLock>> LockRecord(const std::string& image_ref) override;
+  // LockRecord with its own timeout (group commit waits in short steps, cache/group_commit.h).
+  Result<std::unique_ptr<FileLock>> LockRecordWithin(const std::string& image_ref,
+                                                     std::chrono::milliseconds timeout);
+  std::chrono::milliseconds lock_timeout() const { return lock_timeout_; }
   Result<std::unique_ptr<FileLock>> LockIntent(const std::string& image);
 
   // Decodes one file of pulled/ (by its name); used by the index and the audit.
   Result<ImagePulledRecord> ReadRecordFile(const std::string& file_name);
 
  private:
-  Result<std::unique_ptr<FileLock>> LockStripe(const std::string& kind, const std::string& file);
+  Result<std::unique_ptr<FileLock>> LockStripe(const std::string& kind, const std::string& file,
+                                               std::chrono::milliseconds timeout);
 
   Env& env_;
   std::string root_;

@@ -7,7 +7,9 @@
 #
 # Knobs: BENCH_RUNS (timed execs per command and run, 200), BENCH_REPEATS (independent runs, 3),
 # BENCH_RECORDS (cache_bench records, 100000), BENCH_CONCURRENCY (64),
-# BENCH_SKIP_BUILD=1 (reuse build-bench as it is), BENCH_DOCS=0 (print only, leave docs/ alone).
+# BENCH_SKIP_BUILD=1 (reuse build-bench as it is), BENCH_DOCS=0 (print only, leave docs/ alone),
+# BENCH_BEFORE=/path/to/pullguard (an older build: its verify storm is measured in the same run,
+# as the "before" of a change).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$root/build-bench}
@@ -105,7 +107,7 @@ import json, sys
 print(json.dumps({"users": {"alice": {"password": sys.argv[1], "access": {"*": ["pull", "push"]}}}}))
 PY
 chmod 600 "$S/users.json"
-pg_start_token_registry "$root" "$S/users.json"
+PG_REGISTRY_ACCESSLOG=1 pg_start_token_registry "$root" "$S/users.json"
 REG=$PG_TOKEN_REGISTRY
 pg_build_oci_image "$S/oci" v1 >/dev/null
 pg_push_image "$S/oci" v1 team/app:v1 alice "$pw" "$REG"
@@ -117,6 +119,10 @@ config verify "  - match: [\"$REG\"]
     static: {username: alice, passwordFile: $S/alice.pw}"
 token_count() { curl -s "$PG_TOKEN_URL/count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
 token_reset() { curl -s -X POST "$PG_TOKEN_URL/reset" >/dev/null; }
+# /v2/ requests in docker-registry's access log (a line lands as a response ends: settle first).
+registry_count() { sleep 0.3 && pg_registry_requests "$PG_DIR/token-registry/registry.log"; }
+# Cold for a preflight: no pull token and no stored proof.
+cold() { echo "rm -rf $S/state-$1/tokens $S/state-$1/proofs"; }
 # The cached path: the refresh token is fetched once here, every timed exec reads it from disk.
 "$pg" get-credentials --config="$S/refresh.yaml" <"$S/req-reg.json" >/dev/null
 "$pg" get-credentials --config="$S/verify.yaml" <"$S/req-reg.json" >/dev/null
@@ -142,9 +148,14 @@ done
 # --- exec latency with the local registry ---------------------------------------------------
 say "preflight warm/cold and token login: $repeats runs x $net_runs execs"
 for r in $(seq 1 "$repeats"); do
-  execs -r "$net_runs" -w 5 -o "$res/raw-warm-$r.tsv" "${floor[@]}" "${gob[@]}" \
+  # Warm: the pull token is cached but the proof is not (one registry request); proven: the
+  # proof is reused (no request at all).
+  execs -r "$net_runs" -w 5 -p "rm -rf $S/state-verify/proofs" -o "$res/raw-warm-$r.tsv" \
+    "${floor[@]}" "${gob[@]}" \
     preflight_warm "${GET}$S/verify.yaml <$S/req-reg.json" >"$res/warm-$r.tsv"
-  execs -r "$net_runs" -w 5 -p "rm -rf $S/state-verify/tokens $S/state-refresh/tokens" \
+  execs -r "$net_runs" -w 5 -o "$res/raw-proven-$r.tsv" "${floor[@]}" "${gob[@]}" \
+    preflight_proven "${GET}$S/verify.yaml <$S/req-reg.json" >"$res/proven-$r.tsv"
+  execs -r "$net_runs" -w 5 -p "$(cold verify) $S/state-refresh/tokens" \
     -o "$res/raw-cold-$r.tsv" "${floor[@]}" "${gob[@]}" \
     preflight_cold "${GET}$S/verify.yaml <$S/req-reg.json" \
     refresh_cold "${GET}$S/refresh.yaml <$S/req-reg.json" >"$res/cold-$r.tsv"
@@ -158,24 +169,31 @@ trace() { # NAME CONFIG [PREPARE...]
   strace -f -qq -e trace=connect,sendto,sendmsg,write -s 12 -o "$res/strace-$name.txt" \
     "$pg" get-credentials --config="$cfg" <"$S/req-reg.json" >/dev/null
 }
-trace preflight_cold "$S/verify.yaml" rm -rf "$S/state-verify/tokens"
-trace preflight_warm "$S/verify.yaml" true
+trace preflight_cold "$S/verify.yaml" rm -rf "$S/state-verify/tokens" "$S/state-verify/proofs"
+trace preflight_warm "$S/verify.yaml" rm -rf "$S/state-verify/proofs"
+trace preflight_proven "$S/verify.yaml" true
 trace refresh_cold "$S/refresh.yaml" rm -rf "$S/state-refresh/tokens"
 trace cached "$S/refresh.yaml" true
 printf 'registry\t%s\ntoken\t%s\n' "${REG##*:}" "${PG_TOKEN_URL##*:}" >"$res/ports.tsv"
 
 say "$conc concurrent execs on a cold cache (5 samples each)"
-for name in refresh verify; do
+storms="refresh:$pg verify:$pg"
+[ -n "${BENCH_BEFORE:-}" ] && storms="$storms verify-before:$BENCH_BEFORE"
+for storm in $storms; do
+  name=${storm%%:*} bin=${storm#*:} state=${storm%%:*}
+  state=${state%-before}
   # One exec alone on a cold cache: the yardstick for the total wall of the concurrent ones.
-  execs -r "$net_runs" -w 3 -p "rm -rf $S/state-$name/tokens" \
-    one "${GET}$S/$name.yaml <$S/req-reg.json" >"$res/one-$name.tsv"
+  execs -r "$net_runs" -w 3 -p "$(cold "$state")" \
+    one "$bin get-credentials --config=$S/$state.yaml <$S/req-reg.json" >"$res/one-$name.tsv"
   : >"$res/concurrent-$name.tsv"
   for k in 0 1 2 3 4 5; do
-    rm -rf "$S/state-$name/tokens"
+    rm -rf "$S/state-$state/tokens" "$S/state-$state/proofs"
     token_reset
-    execs -r 1 -w 0 -c "$conc" many "${GET}$S/$name.yaml <$S/req-reg.json" >"$res/c.tsv"
-    # Sample 0 warms the page cache and is not kept.
-    [ "$k" -eq 0 ] || printf '%s\t%s\n' "$(cut -f3 "$res/c.tsv")" "$(token_count)" >>"$res/concurrent-$name.tsv"
+    regs=$(registry_count)
+    execs -r 1 -w 0 -c "$conc" many "$bin get-credentials --config=$S/$state.yaml <$S/req-reg.json" >"$res/c.tsv"
+    # Sample 0 warms the page cache and is not kept. Columns: wall, token and registry requests.
+    [ "$k" -eq 0 ] || printf '%s\t%s\t%s\n' "$(cut -f3 "$res/c.tsv")" "$(token_count)" \
+      "$(($(registry_count) - regs))" >>"$res/concurrent-$name.tsv"
   done
 done
 

@@ -18,6 +18,8 @@ namespace pullguard {
 struct PreflightProof {
   std::string repository;  // normalised: "127.0.0.1:5000/team/app"
   std::string digest;      // when the request named a tag or digest
+  // The expiry of the pull-scoped token the proof was made with; unset for Basic or anonymous.
+  std::optional<std::chrono::system_clock::time_point> token_expires_at;
 };
 
 // With a pull-scoped token (repository:<path>:pull, cached in the token cache) or Basic auth:
@@ -28,6 +30,9 @@ Result<PreflightProof> Preflight(const std::string& image, const Credential& cre
 
 // Preflight for one registry entry's answer: the credential whose key matches `image` (the
 // first, most specific) is proven and the proof recorded. No matching credential: nothing to do.
+// Through the proof cache in <stateDir>/proofs (proof_cache.h): concurrent execs for the same
+// (credential, image, principal) make one flight, and a proof made with a pull token is reused,
+// without recording it again, until the token (or the credential) expires.
 Status VerifyAnswer(const std::string& image, const SourceAnswer& answer,
                     const ExchangeContext& ctx, ProofSink& sink, Env& env);
 

@@ -7,6 +7,7 @@
 #include "base/rfc3339.h"
 #include "base/strict_json.h"
 #include "cache/credential_hash.h"
+#include "cache/group_commit.h"
 #include "cache/pull_manager.h"
 #include "cache/record_codec.h"
 #include "cache/record_store.h"
@@ -201,14 +202,13 @@ int RunAdd(const std::string& dir, Io& io) {
                 "\"nodePodsAccessible\": true");
   }
   // flock is not fair: under heavy contention a waiter can lose many hand-overs in a row, so an
-  // explicit add waits longer than a decision would.
+  // explicit add waits longer than a decision would. Concurrent adds to one record are merged in
+  // one write by whoever holds its lock (cache/group_commit.h).
   FileRecordStore store(io.env, dir, std::chrono::minutes(5));
   if (auto st = store.Init(); !st.ok()) return Fail(io, st.error().message);
-  auto policy = PolicyEnforcer::Make(VerificationPolicy::kNeverVerifyPreloadedImages, {});
-  PullManagerOptions opts;
-  opts.now = [&io] { return std::chrono::floor<std::chrono::seconds>(io.now()); };
-  PullManager manager(store, std::move(*policy), opts);
-  auto changed = manager.WritePulledRecordIfChanged(*image, *ref, creds);
+  GroupCommit commit(io.env, store,
+                     [&io] { return std::chrono::floor<std::chrono::seconds>(io.now()); });
+  auto changed = commit.Add(*image, *ref, creds);
   if (!changed.ok()) return Fail(io, changed.error().message);
   std::string out = "{\"changed\":";
   out += *changed ? "true" : "false";

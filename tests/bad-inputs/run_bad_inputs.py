@@ -44,15 +44,29 @@ def split_routes(body):
     return "\n".join(rest), {k: "\n".join(v) for k, v in routes.items()}
 
 
+def flight_only(path):
+    """True for a proof outcome that only the waiters of its own flight may read."""
+    try:
+        with open(path, "rb") as f:
+            return "reusableUntil" not in json.load(f)
+    except (OSError, ValueError):
+        return False
+
+
 def snapshot(root):
     """Every file and directory under root: mode, and a content hash for files. Lock files hold
-    no data (taking a lock changes nothing stored), so their existence is ignored."""
+    no data (taking a lock changes nothing stored), so their existence is ignored. So is the
+    outcome of a preflight flight that is not reusable (proofs/*.json without "reusableUntil": a
+    refusal or failure kept only for the execs that waited on the same flight, never read again
+    by a later exec, pruned after 10 minutes; plugin/answer/proof_cache.h)."""
     out = {}
     for d, dirs, files in os.walk(root):
         for n in dirs + files:
             p = os.path.join(d, n)
             rel = os.path.relpath(p, root)
             if n.endswith(".lock") or "/locks" in "/" + rel:
+                continue
+            if os.path.basename(d) == "proofs" and n.endswith(".json") and flight_only(p):
                 continue
             st = os.lstat(p)
             h = ""

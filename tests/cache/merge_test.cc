@@ -1,6 +1,8 @@
 // Merge rules ported from kubelet's Test_pulledRecordMergeNewCreds and
-// Test_mergePullServiceAccounts (image_pull_manager_test.go).
+// Test_mergePullServiceAccounts (image_pull_manager_test.go), and the batch form group commit
+// uses checked against them on random sequences.
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "cache/merge.h"
 
@@ -206,4 +208,54 @@ TEST_CASE("mergePullSecrets: new hash wins, sorted by namespace, name, uid") {
   CHECK(MergePullSecrets(orig, {{"u1", "a", "y", "rotated"}, {"u0", "a", "y", "h0"}}));
   CHECK(orig ==
         Secrets{{"u0", "a", "y", "h0"}, {"u1", "a", "y", "rotated"}, {"u2", "b", "x", "h2"}});
+}
+
+TEST_CASE("MergeCredentialsInOrder: the same record and answers as one MergeCredentials per add") {
+  std::mt19937 rng(20261202);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto secret = [&] {
+    std::string i = std::to_string(pick(6));
+    return ImagePullSecret{"uid" + i, "ns" + std::to_string(pick(2)), "name" + i,
+                           "hash" + std::to_string(pick(3))};
+  };
+  auto creds = [&] {
+    ImagePullCredentials c;
+    switch (pick(8)) {
+      case 0:
+        break;  // empty: changes nothing
+      case 1:
+        c.node_pods_accessible = true;
+        break;
+      case 2:
+        c.kubernetes_service_accounts.push_back({"sa" + std::to_string(pick(3)), "ns", "sa"});
+        break;
+      case 3:  // secrets and a service account: kubelet merges only the secrets
+        c.kubernetes_service_accounts.push_back({"sa9", "ns", "sa"});
+        c.kubernetes_secrets.push_back(secret());
+        break;
+      default:
+        for (int n = 1 + pick(3); n > 0; --n) c.kubernetes_secrets.push_back(secret());
+    }
+    return c;
+  };
+  const std::vector<std::string> images = {"test-image1",        "test-image2",
+                                           "test-image-with-sa", "test-image-mixed",
+                                           "test-nodewide",      "new-image"};
+  for (int round = 0; round < 2000; ++round) {
+    ImagePulledRecord start = TestRecord();
+    // Entries as another writer left them: unsorted, with repeated coordinates.
+    start.credential_mapping["test-image2"].kubernetes_secrets.push_back(
+        {"uid0", "namespace0", "name0", "hash0"});
+    start.credential_mapping["test-image2"].kubernetes_secrets.push_back(
+        {"uid1", "namespace1", "name1", "hashX"});
+    std::vector<std::pair<std::string, ImagePullCredentials>> adds;
+    for (int n = pick(12); n > 0; --n) adds.emplace_back(images[pick(6)], creds());
+    ImagePulledRecord one = start, batch = start;
+    std::vector<bool> want;
+    for (const auto& [image, c] : adds) want.push_back(MergeCredentials(one, image, c));
+    std::vector<bool> got = MergeCredentialsInOrder(batch, adds);
+    INFO("round " << round);
+    REQUIRE(got == want);
+    REQUIRE(batch == one);
+  }
 }

@@ -27,6 +27,9 @@
 #                                  server's header) and a docker-registry in `auth: token` mode that
 #                                  trusts the cert; sets PG_TOKEN_REGISTRY (127.0.0.1:PORT),
 #                                  PG_TOKEN_URL (http://127.0.0.1:PORT of the token server).
+#                                  With PG_REGISTRY_ACCESSLOG=1 set beforehand, either registry
+#                                  writes an access log line per request to DIR/registry.log.
+#   pg_registry_requests LOG       how many /v2/ requests a registry's access log holds so far.
 #   pg_start_faulty_server SRC     starts SRC/tests/servers/faulty_registry.py; sets PG_FAULTY_URL.
 #   pg_start_containerd            starts containerd (root needed) with a private root/state/socket
 #                                  under a short temp dir; sets PG_CONTAINERD_SOCK. Returns 1 if it
@@ -105,13 +108,14 @@ pg_wait_http() {
 
 # pg_registry_config_head DIR PORT: the part of a docker-registry config both auth modes share.
 pg_registry_config_head() {
-  local dir=$1 port=$2
+  local dir=$1 port=$2 accesslog_off=true
+  [ "${PG_REGISTRY_ACCESSLOG:-0}" = 1 ] && accesslog_off=false
   cat <<YAML
 version: 0.1
 log:
   level: error
   accesslog:
-    disabled: true
+    disabled: ${accesslog_off}
 storage:
   filesystem:
     rootdirectory: $dir/data
@@ -154,6 +158,10 @@ YAML
     cat "$dir/registry.log" >&2
     pg_fail "docker-registry did not start on $PG_REGISTRY"
   }
+}
+
+pg_registry_requests() {
+  grep -cE '"(GET|HEAD|POST|PUT|PATCH|DELETE) /v2/' "$1" || true
 }
 
 pg_build_oci_image() {

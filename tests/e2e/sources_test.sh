@@ -15,6 +15,8 @@ carol_pw=$(pg_secret)
 SECRETS=("$alice_pw" "$bob_pw" "$carol_pw")
 
 pg_log "token server + docker-registry in token mode"
+# The registry's access log counts the requests a storm of preflights makes.
+export PG_REGISTRY_ACCESSLOG=1
 python3 - "$alice_pw" "$bob_pw" "$carol_pw" >"$PG_DIR/users.json" <<'PY'
 import json, sys
 print(json.dumps({"users": {
@@ -272,13 +274,70 @@ concurrent many-refresh "$cfg" "$REG/team/app"
 [ "$(token_count total)" = 1 ] || pg_fail "32 execs made $(token_count total) token requests, want 1"
 SECRETS+=("$(field many-refresh-1 "$REG" password)")
 
-pg_log "32 concurrent execs, preflight: one pull-scoped token request"
+# registry_requests: /v2/ requests docker-registry has logged so far (a line is written when a
+# response ends, a moment after the client has it).
+registry_requests() {
+  sleep 0.5
+  pg_registry_requests "$PG_DIR/token-registry/registry.log"
+}
+pg_log "32 concurrent execs, preflight: one flight (1 token request, at most 2 registry requests)"
 cfg=$(config many-verify "  - match: [\"$REG\"]
     verify: true
     static: {username: bob, passwordFile: $PG_DIR/bob.pw}")
 token_reset
+regs=$(registry_requests)
 concurrent many-verify "$cfg" "$REG/team/app"
 [ "$(token_count total)" = 1 ] || pg_fail "32 preflights made $(token_count total) token requests, want 1"
+n=$(($(registry_requests) - regs))
+[ "$n" -ge 1 ] && [ "$n" -le 2 ] || pg_fail "32 preflights made $n registry requests, want 1-2"
+pg_log "the same storm again while the pull token lives: the proof is reused, no request at all"
+regs=$(registry_requests)
+concurrent many-verify-again "$cfg" "$REG/team/app"
+[ "$(token_count total)" = 1 ] || pg_fail "a reused proof fetched a token"
+[ "$(registry_requests)" = "$regs" ] || pg_fail "a reused proof asked the registry"
+pg_log "32 concurrent execs for a tag: one flight, the digest recorded once"
+token_reset
+regs=$(registry_requests)
+concurrent many-verify-tag "$cfg" "$REG/team/app:v1"
+n=$(($(registry_requests) - regs))
+[ "$(token_count total)" -le 1 ] && [ "$n" -ge 1 ] && [ "$n" -le 2 ] ||
+  pg_fail "32 tag preflights: $(token_count total) token and $n registry requests, want <= 1 and 1-2"
+grep -rqF "$served_digest" "$PG_DIR/state-many-verify/image_manager/pulled" ||
+  pg_fail "the storm's proof did not record the digest $served_digest"
+
+pg_log "no credential rides on another's proof (same state dir, proof still reusable)"
+same_state() { # NAME USER PASSWORD_FILE: a config sharing many-verify's state dir
+  printf 'apiVersion: pullguard.io/v1alpha1\nkind: PullguardConfig\nstateDir: %s\nregistries:\n  - match: ["%s"]\n    verify: true\n    static: {username: %s, passwordFile: %s}\n' \
+    "$PG_DIR/state-many-verify" "$REG" "$2" "$PG_DIR/$3" >"$PG_DIR/$1.yaml"
+  chmod 600 "$PG_DIR/$1.yaml"
+  echo "$PG_DIR/$1.yaml"
+}
+get ride-wrong "$(same_state ride-wrong bob wrong.pw)" "$REG/team/app"
+expect_fail ride-wrong "refused the credential"
+get ride-carol "$(same_state ride-carol carol carol.pw)" "$REG/team/app"
+expect_fail ride-carol "refused"
+get ride-other "$cfg" "$REG/other/app"
+expect_fail ride-other "refused pull of other/app"
+pg_log "32 concurrent refused execs all fail, and the refusal is never reused as a proof"
+concurrent_fail() { # NAME CONFIG IMAGE NEEDLE: every exec fails with NEEDLE on its one stderr line
+  local name=$1 config=$2 image=$3 needle=$4 n=32 i pids=()
+  request "$image" >"$PG_DIR/req-$name.json"
+  for i in $(seq 1 $n); do
+    "$bin" get-credentials --config="$config" <"$PG_DIR/req-$name.json" \
+      >"$PG_DIR/out/$name-$i.json" 2>"$PG_DIR/err/$name-$i" &
+    pids+=("$!")
+  done
+  for i in "${!pids[@]}"; do
+    if wait "${pids[$i]}"; then pg_fail "$name: exec $((i + 1)) succeeded"; fi
+    rc=1
+    expect_fail "$name-$((i + 1))" "$needle"
+  done
+}
+cfg=$(verify_cfg many-carol carol carol.pw)
+concurrent_fail many-carol "$cfg" "$REG/team/app" "refused"
+get many-carol-after "$cfg" "$REG/team/app"
+expect_fail many-carol-after "refused"
+! grep -rlq '"proven":true' "$PG_DIR/state-many-carol/proofs" || pg_fail "a refusal was stored as a proof"
 curl -s -X POST -d '{"delay_ms": 0}' "$PG_TOKEN_URL/config" >/dev/null
 
 # ---------------------------------------------------------------------------------------------

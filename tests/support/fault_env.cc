@@ -25,7 +25,7 @@ Result<OperatorFile> FaultEnv::ReadOperatorFile(const std::string& path, std::si
   return base_.ReadOperatorFile(path, max_bytes);
 }
 
-Status FaultEnv::WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) {
+std::optional<Error> FaultEnv::WriteFault(const std::string& path, std::string_view data) {
   ++writes_seen;
   if (Hit(fail_writes, path)) {
     // A torn write: half the bytes in a temp file, as a crash or a full disk would leave them.
@@ -41,7 +41,23 @@ Status FaultEnv::WriteFileAtomic(const std::string& path, std::string_view data,
   if (Hit(fail_renames, path)) {
     return MakeError(ErrorKind::kIo, "injected rename fault " + path);
   }
+  return std::nullopt;
+}
+
+Status FaultEnv::WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) {
+  if (auto e = WriteFault(path, data)) return *e;
   return base_.WriteFileAtomic(path, data, mode);
+}
+
+Status FaultEnv::WriteFileAtomicNoSync(const std::string& path, std::string_view data,
+                                       mode_t mode) {
+  if (auto e = WriteFault(path, data)) return *e;
+  return base_.WriteFileAtomicNoSync(path, data, mode);
+}
+
+Status FaultEnv::Rename(const std::string& from, const std::string& to) {
+  if (Hit(fail_moves, from)) return MakeError(ErrorKind::kIo, "injected move fault " + from);
+  return base_.Rename(from, to);
 }
 
 Status FaultEnv::RemoveFile(const std::string& path) {

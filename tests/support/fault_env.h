@@ -1,8 +1,9 @@
 // An Env that forwards to the real file system but can be told to fail: torn writes (a partial
-// temp file and no rename), failed renames, reads, removals and listings. For fault tests.
+// temp file and no rename), failed renames, moves, reads, removals and listings. For fault tests.
 #pragma once
 
 #include <atomic>
+#include <optional>
 #include <string>
 
 #include "base/env.h"
@@ -16,6 +17,7 @@ class FaultEnv : public Env {
   // Each counter: the next N calls of that kind fail (-1 = every call).
   int fail_writes = 0;   // leaves "<path>.fault.tmp" holding half the data, no rename
   int fail_renames = 0;  // the temp file is complete but never renamed (then removed)
+  int fail_moves = 0;    // Rename() fails and moves nothing
   int fail_reads = 0;
   int fail_removes = 0;
   int fail_lists = 0;
@@ -26,6 +28,10 @@ class FaultEnv : public Env {
   Result<std::string> ReadFile(const std::string& path, std::size_t max_bytes) override;
   Result<OperatorFile> ReadOperatorFile(const std::string& path, std::size_t max_bytes) override;
   Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) override;
+  // The same faults as WriteFileAtomic (fail_writes, fail_renames), counted in writes_seen too.
+  Status WriteFileAtomicNoSync(const std::string& path, std::string_view data,
+                               mode_t mode) override;
+  Status Rename(const std::string& from, const std::string& to) override;
   Status RemoveFile(const std::string& path) override;
   Result<std::vector<std::string>> ListDir(const std::string& dir) override;
   Status CreateDirs(const std::string& path, mode_t mode) override;
@@ -35,6 +41,8 @@ class FaultEnv : public Env {
 
  private:
   bool Hit(int& counter, const std::string& path);
+  // The injected write faults shared by both writes; nullopt when the write may go ahead.
+  std::optional<Error> WriteFault(const std::string& path, std::string_view data);
   Env& base_;
 };
 
