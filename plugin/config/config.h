@@ -81,8 +81,22 @@ struct GcpSourceSpec {
   bool require_service_account_token = false;
 };
 
-using SourceSpec = std::variant<StaticSourceSpec, DockerConfigSourceSpec, TokenExchangeSourceSpec,
-                                RefreshTokenSourceSpec, FederatedTokenSourceSpec, GcpSourceSpec>;
+// acr (Azure Container Registry): an Entra ID token for the node's managed identity (Azure IMDS)
+// or the pod's workload identity (KEP-4412 client assertion), exchanged at the registry for an
+// ACR refresh token (plugin/sources/acr_source.cc, docs/sources.md).
+struct AcrSourceSpec {
+  std::string client_id;      // clientId: a user-assigned managed identity; empty: the system one
+  std::string tenant_id;      // tenantId: the ACR exchange's tenant; per-pod default tenant
+  std::string imds_endpoint;  // imdsEndpoint (origin only); empty: http://169.254.169.254
+  std::string exchange_endpoint;  // exchangeEndpoint; empty: https://<registry>/oauth2/exchange
+  // true: a request without a workload identity (token + client-id annotation) is an error
+  // instead of being answered with the node's managed identity.
+  bool require_service_account_token = false;
+};
+
+using SourceSpec =
+    std::variant<StaticSourceSpec, DockerConfigSourceSpec, TokenExchangeSourceSpec,
+                 RefreshTokenSourceSpec, FederatedTokenSourceSpec, GcpSourceSpec, AcrSourceSpec>;
 
 struct RegistryEntry {
   std::vector<std::string> match;  // kubelet matchImages syntax, each one parses

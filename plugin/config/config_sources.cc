@@ -1,6 +1,6 @@
 // The identity-exchange sources in PullguardConfig (tokenExchange, refreshToken, federatedToken,
-// gcp). Kept apart from config.cc so the static and file sources stay readable; the checks follow
-// the same rules (every problem, with its path).
+// gcp, acr). Kept apart from config.cc so the static and file sources stay readable; the checks
+// follow the same rules (every problem, with its path).
 #include "plugin/config/config_sources.h"
 
 #include <nlohmann/json.hpp>
@@ -207,6 +207,32 @@ class SubDecoder {
     return false;
   }
 
+  // The Azure-specific rules (GUIDs, tenant names, which hosts may be spoken to over plain HTTP)
+  // are the source's, in one place (plugin/sources/acr_endpoints.h): `validate config` reports
+  // them through the source's Check().
+  AcrSourceSpec Acr(const json& s, const std::string& where) {
+    AcrSourceSpec out;
+    if (!Object(s, where,
+                "{clientId, tenantId, imdsEndpoint, exchangeEndpoint, "
+                "requireServiceAccountToken}")) {
+      return out;
+    }
+    Known(
+        s, where,
+        {"clientId", "tenantId", "imdsEndpoint", "exchangeEndpoint", "requireServiceAccountToken"});
+    out.client_id = String(s, where, "clientId", false);
+    out.tenant_id = String(s, where, "tenantId", false);
+    if (s.contains("imdsEndpoint")) out.imds_endpoint = Endpoint(s, where, "imdsEndpoint");
+    if (s.contains("exchangeEndpoint")) {
+      out.exchange_endpoint = Endpoint(s, where, "exchangeEndpoint");
+    }
+    if (auto b = DecodeBool(s, "requireServiceAccountToken", where + ".requireServiceAccountToken",
+                            problems_)) {
+      out.require_service_account_token = *b;
+    }
+    return out;
+  }
+
   FederatedTokenSourceSpec FederatedToken(const json& s, const std::string& where) {
     FederatedTokenSourceSpec out;
     if (!Object(s, where, "{endpoint, robot}")) return out;
@@ -308,6 +334,7 @@ int DecodeExchangeSources(const json& e, const std::string& where, bool source_t
   take("federatedToken",
        [&](const json& j, const std::string& w) { return d.FederatedToken(j, w); });
   take("gcp", [&](const json& j, const std::string& w) { return d.Gcp(j, w); });
+  take("acr", [&](const json& j, const std::string& w) { return d.Acr(j, w); });
   return found;
 }
 

@@ -1,5 +1,6 @@
-// Decoding of the identity-exchange sources (tokenExchange, refreshToken, federatedToken, gcp) and
-// of `verify` for one registry entry; plugin/config/config.cc calls it while decoding the entry.
+// Decoding of the identity-exchange sources (tokenExchange, refreshToken, federatedToken, gcp, acr)
+// and of `verify` for one registry entry; plugin/config/config.cc calls it while decoding the
+// entry.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -11,10 +12,10 @@
 
 namespace pullguard {
 
-// Decodes whichever of tokenExchange / refreshToken / federatedToken / gcp the entry `e` holds into
-// out.source (only when `source_taken` is false: another source already claimed it) and `verify`
-// into out.verify. Problems are appended with their path. Returns how many of the source keys
-// were present, so the caller can count sources.
+// Decodes whichever of tokenExchange / refreshToken / federatedToken / gcp / acr the entry `e`
+// holds into out.source (only when `source_taken` is false: another source already claimed it) and
+// `verify` into out.verify. Problems are appended with their path. Returns how many of the source
+// keys were present, so the caller can count sources.
 int DecodeExchangeSources(const nlohmann::json& e, const std::string& where, bool source_taken,
                           RegistryEntry& out, std::vector<std::string>& problems);
 

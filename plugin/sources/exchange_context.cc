@@ -68,8 +68,10 @@ Result<registry::RegistryEndpoint> EndpointForUrl(std::string_view url) {
   return e;
 }
 
-registry::TokenCache TokenCacheFor(const ExchangeContext& ctx, Env& env) {
+registry::TokenCache TokenCacheFor(const ExchangeContext& ctx, Env& env,
+                                   std::chrono::seconds min_validity) {
   registry::TokenCacheOptions options;
+  options.min_validity = min_validity;
   options.stale_if_error = ctx.stale_if_error;
   options.lock_timeout = BudgetLeft(ctx.deadline, options.lock_timeout);
   return registry::TokenCache(env, ctx.state_dir + "/tokens", options);
@@ -107,6 +109,7 @@ JwtClaims PeekJwtClaims(const Secret& token) {
       e != j.end() && e->is_number() && e->get<double>() > 0 && e->get<double>() < 1e11) {
     out.expires_at = system_clock::time_point(std::chrono::seconds(e->get<long long>()));
   }
+  if (auto tid = j.find("tid"); tid != j.end() && tid->is_string()) out.tenant = *tid;
   auto k = j.find("kubernetes.io");
   if (k == j.end() || !k->is_object()) return out;
   if (auto n = k->find("namespace"); n != k->end() && n->is_string()) out.ns = *n;

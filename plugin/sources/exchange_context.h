@@ -37,6 +37,9 @@ struct ExchangeContext {
   ClientFactory new_client;  // registry::NewCurlClient outside tests
   // Config `staleIfError`: a still-valid cached token answers when its refresh finds no server.
   bool stale_if_error = false;
+  // doctor's dry runs: tokens are fetched anew (then stored), never answered from the token cache,
+  // so the run proves that the identity provider and the exchange work now (the acr source).
+  bool fresh = false;
   // Every network call and token-cache lock wait of the exec ends by then (kExecBudget after the
   // start in MakeExchangeContext), so failures come well before kubelet's 60 s exec timeout.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
@@ -67,8 +70,9 @@ registry::RegistryEndpoint EndpointForHost(std::string_view host,
 // The endpoint whose transport rules apply to a token/exchange URL (its host[:port]).
 Result<registry::RegistryEndpoint> EndpointForUrl(std::string_view url);
 
-// <state_dir>/tokens
-registry::TokenCache TokenCacheFor(const ExchangeContext& ctx, Env& env);
+// <state_dir>/tokens; a cached token is handed out while it stays valid for `min_validity`.
+registry::TokenCache TokenCacheFor(const ExchangeContext& ctx, Env& env,
+                                   std::chrono::seconds min_validity = std::chrono::seconds(30));
 
 // Kubelet's cacheDuration for a credential valid in [issued_at, expires_at): the time left minus a
 // safety margin of 10% of its lifetime (at least 10 s, at most 5 min), in whole seconds, 0 when
@@ -79,11 +83,13 @@ GoDuration CacheDurationUntil(std::chrono::system_clock::time_point issued_at,
 std::chrono::seconds SafetyMargin(std::chrono::system_clock::time_point issued_at,
                                   std::chrono::system_clock::time_point expires_at);
 
-// The unverified payload claims of a JWT that pullguard uses: `exp` and the service account's
-// kubernetes.io coordinates. Not a JWT (or no such claim): the field stays empty.
+// The unverified payload claims of a JWT that pullguard uses: `exp`, the service account's
+// kubernetes.io coordinates and Entra ID's `tid`. Not a JWT (or no such claim): the field stays
+// empty.
 struct JwtClaims {
   std::optional<std::chrono::system_clock::time_point> expires_at;
   std::string ns, name, uid;
+  std::string tenant;  // `tid`: the tenant of an Entra ID token
 };
 JwtClaims PeekJwtClaims(const Secret& token);
 

@@ -102,3 +102,23 @@ TEST_CASE("validate kubelet-config accepts the shipped kubelet CredentialProvide
   CHECK(r.rc == 0);
   CHECK(r.out.find("pullguard") != std::string::npos);
 }
+
+TEST_CASE("validate config: the acr source's Azure rules, each with its path") {
+  TempDir dir;
+  std::string cfg = dir.Write("pg.yaml", kHead +
+                                             "registries:\n"
+                                             "  - match: [\"*.azurecr.io\"]\n"
+                                             "    acr: {clientId: not-a-guid}\n"
+                                             "  - match: [\"*.azurecr.cn\"]\n"
+                                             "    acr: {imdsEndpoint: \"http://10.1.2.3\"}\n"
+                                             "  - match: [\"*.azurecr.us\"]\n"
+                                             "    acr: {tenantId: contoso.onmicrosoft.com}\n");
+  auto r = Run({"validate", "config", cfg});
+  CHECK(r.rc == 1);
+  CHECK(r.out.empty());
+  CHECK(Lines(r.err) == 2);
+  CHECK(r.err.find("registries[0].acr.clientId: \"not-a-guid\" is not a client id") !=
+        std::string::npos);
+  CHECK(r.err.find("registries[1].acr.imdsEndpoint: http://10.1.2.3/ is plain http") !=
+        std::string::npos);
+}

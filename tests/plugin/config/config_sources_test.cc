@@ -178,3 +178,45 @@ TEST_CASE("config: gcp mistakes are named one per line", "[config_sources][gcp]"
   OneProblem(e + "{}\n    static: {username: u, password: p}\n",
              "registries[0]: more than one credential source");
 }
+
+TEST_CASE("config: the acr source decodes; Azure's own rules are the source's",
+          "[config_sources]") {
+  ConfigDecode d =
+      DecodeConfig(kHead + R"(  - match: ["*.azurecr.io", "*.azurecr.cn", "*.azurecr.us"]
+    acr: {}
+  - match: ["*.azurecr.io"]
+    acr:
+      clientId: 11111111-2222-3333-4444-555555555555
+      tenantId: contoso.onmicrosoft.com
+      imdsEndpoint: http://127.0.0.1:8080
+      exchangeEndpoint: https://acr-pe.example/oauth2/exchange
+      requireServiceAccountToken: true
+)");
+  INFO(d.problems.size());
+  REQUIRE(d.ok());
+  const auto& r = d.config.registries;
+  auto* plain = std::get_if<AcrSourceSpec>(&r[0].source);
+  REQUIRE(plain != nullptr);
+  CHECK(plain->client_id.empty());
+  CHECK(plain->imds_endpoint.empty());
+  CHECK_FALSE(plain->require_service_account_token);
+  auto* full = std::get_if<AcrSourceSpec>(&r[1].source);
+  REQUIRE(full != nullptr);
+  CHECK(full->client_id == "11111111-2222-3333-4444-555555555555");
+  CHECK(full->tenant_id == "contoso.onmicrosoft.com");
+  CHECK(full->imds_endpoint == "http://127.0.0.1:8080");
+  CHECK(full->exchange_endpoint == "https://acr-pe.example/oauth2/exchange");
+  CHECK(full->require_service_account_token);
+
+  OneProblem("  - match: [a.azurecr.io]\n    acr: {clientID: x}\n",
+             "registries[0].acr: unknown field \"clientID\"");
+  OneProblem("  - match: [a.azurecr.io]\n    acr: yes\n", "registries[0].acr: must be a map");
+  OneProblem("  - match: [a.azurecr.io]\n    acr: {imdsEndpoint: 169.254.169.254}\n",
+             "registries[0].acr.imdsEndpoint: not an absolute http(s) URL");
+  OneProblem("  - match: [a.azurecr.io]\n    acr: {exchangeEndpoint: \"https://u:p@x/\"}\n",
+             "registries[0].acr.exchangeEndpoint: must not contain credentials");
+  OneProblem("  - match: [a.azurecr.io]\n    acr: {requireServiceAccountToken: maybe}\n",
+             "registries[0].acr.requireServiceAccountToken: must be true or false");
+  OneProblem("  - match: [a.azurecr.io]\n    acr: {}\n    static: {username: u, password: p}\n",
+             "more than one credential source");
+}
