@@ -121,6 +121,9 @@ bool NeedsServiceAccountToken(const Config& c) {
         (gcp != nullptr && !gcp->workload_identity_provider.empty())) {
       return true;
     }
+    if (auto* a = std::get_if<AcrSourceSpec>(&e.source); a && a->require_service_account_token) {
+      return true;
+    }
   }
   return false;
 }
@@ -205,7 +208,8 @@ void CheckKubelet(const DoctorOptions& o, const std::optional<Config>& config, E
              (p->api_version != ApiVersionString(ProtocolVersion::kV1) || !p->token_attributes)) {
     Fail(r, "kubelet-config apiVersion",
          "the config has entries that need the pod's token (tokenExchange, federatedToken, gcp "
-         "with workloadIdentityProvider) but kubelet sends no service-account token",
+         "with workloadIdentityProvider, acr with requireServiceAccountToken) but kubelet sends "
+         "no service-account token",
          "set apiVersion credentialprovider.kubelet.k8s.io/v1 and tokenAttributes on the provider "
          "(Kubernetes 1.33+)");
   } else {

@@ -98,9 +98,67 @@ Status TryCredential(const std::string& host, const registry::TransportOptions& 
   return Status::Ok();
 }
 
+// acr: doctor has no pod token, so the node's managed identity answers. The tokens are fetched
+// anew (one IMDS call, one exchange: a cached refresh token would hide a broken IMDS), and the
+// registry is asked to accept the refresh token.
+void DryRunAcr(const DoctorOptions& o, const Config& config, std::size_t i, Env& env, Report& r) {
+  const RegistryEntry& e = config.registries[i];
+  const std::string name = "registries[" + std::to_string(i) + "] dry run";
+  std::string image;
+  for (const std::string& p : e.match) {
+    if (!Wildcard(RegistryOf(p))) {
+      image = std::string(RegistryOf(p)) + "/pullguard-doctor";
+      break;
+    }
+  }
+  for (const std::string& candidate : o.images) {
+    for (const std::string& p : e.match) {
+      if (image.empty() && PatternCoversRegistry(p, RegistryOf(candidate))) image = candidate;
+    }
+  }
+  if (image.empty()) {
+    Add(r, CheckState::kSkip, name,
+        "every pattern has a wildcard; pass --image=<registry>/<repository> to test one");
+    return;
+  }
+  ExchangeContext exchange = MakeExchangeContext(Secret(), config.state_dir, o.now, o.proxy);
+  exchange.getenv = o.getenv;
+  exchange.fresh = true;
+  CredentialQuery q{image, CacheKeyType::kImage, &exchange};
+  auto answer = MakeSource(e)->Answer(q, env);
+  if (!answer.ok()) {
+    Add(r, CheckState::kFail, name, answer.error().message,
+        "on Azure: assign the managed identity to the node (VM/VMSS) and give it AcrPull on the "
+        "registry; elsewhere the node identity cannot answer (use a workload identity)");
+    return;
+  }
+  if (answer->auth.empty()) {
+    Add(r, CheckState::kFail, name, "the source has no credential for " + image, "");
+    return;
+  }
+  const KeyedCredential& k = answer->auth.front();
+  std::string valid;
+  if (answer->expires_at) {
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(*answer->expires_at - o.now());
+    valid = ", valid for " + FormatCompactDuration(std::max<GoDuration>(left.count(), 0) * kSecond);
+  }
+  Status st = TryCredential(k.key, e.transport, o.proxy, k.credential, o.now());
+  if (!st.ok()) {
+    Add(r, CheckState::kFail, name,
+        answer->identity + " got a refresh token for " + k.key + valid +
+            ", but the registry refused it: " + st.error().message,
+        "give the identity the AcrPull role on the registry");
+    return;
+  }
+  Add(r, CheckState::kOk, name,
+      answer->identity + " answered: one exchange gave a refresh token for " + k.key + valid +
+          ", accepted by the registry");
+}
+
 void DryRunEntry(const DoctorOptions& o, const Config& config, std::size_t i, Env& env, Report& r) {
   const RegistryEntry& e = config.registries[i];
   const std::string name = "registries[" + std::to_string(i) + "] dry run";
+  if (std::holds_alternative<AcrSourceSpec>(e.source)) return DryRunAcr(o, config, i, env, r);
   const auto* gcp = std::get_if<GcpSourceSpec>(&e.source);
   if (std::holds_alternative<TokenExchangeSourceSpec>(e.source) ||
       std::holds_alternative<FederatedTokenSourceSpec>(e.source) ||
