@@ -7,6 +7,8 @@
 # CONFIG.json (0600, written by the test):
 #   {"key": "key.pem", "cert": "cert.pem", "issuer": "...", "service": "...",
 #    "expires_in": 300,
+#    "refresh_expires_in": 10800,   (optional: refresh tokens are then JWTs with this `exp`, as
+#                                    ACR's are; without it, opaque strings that never expire)
 #    "users": {"alice": {"password": "...", "access": {"*": ["pull", "push"]}}},
 #    "anonymous": {"public/*": ["pull"]}}
 # Access patterns: exact repository names, "prefix/*", or "*".
@@ -22,6 +24,7 @@ LOCK = threading.Lock()
 COUNTS = {"get": 0, "post": 0, "total": 0}
 BEHAVIOUR = {"post_status": 0, "delay_ms": 0, "omit_expiry": False}
 REFRESH = {}  # refresh token -> username
+REFRESH_EXPIRY = {}  # refresh token -> epoch seconds (JWT refresh tokens only)
 
 
 def b64url(data):
@@ -106,6 +109,8 @@ class Server:
             who = info.get("email") or info.get("sub") or ""
             # A valid token without rights is still a login: pulls are then denied.
             return who, google["principals"].get(who, {})
+        if REFRESH_EXPIRY.get(password, float("inf")) <= time.time():
+            return None
         if password in REFRESH:
             user = REFRESH[password]
             return user, self.cfg["users"][user]["access"]
@@ -115,9 +120,22 @@ class Server:
         return None
 
     def refresh_for(self, subject):
-        tok = secrets.token_urlsafe(24)
+        lifetime = self.cfg.get("refresh_expires_in")
+        if lifetime:
+            now = int(time.time())
+            header = {"typ": "JWT", "alg": "RS256", "x5c": [self.x5c]}
+            claims = {"iss": self.cfg["issuer"], "sub": subject, "aud": self.cfg["service"],
+                      "exp": now + int(lifetime), "iat": now, "jti": secrets.token_hex(16),
+                      "grant_type": "refresh_token"}
+            signing_input = (b64url(json.dumps(header).encode()) + "." +
+                             b64url(json.dumps(claims).encode())).encode()
+            tok = signing_input.decode() + "." + b64url(rs256(self.n, self.d, signing_input))
+        else:
+            tok = secrets.token_urlsafe(24)
         with LOCK:
             REFRESH[tok] = subject
+            if lifetime:
+                REFRESH_EXPIRY[tok] = now + int(lifetime)
         return tok
 
 
