@@ -71,6 +71,25 @@ grep -q 'optionalServiceAccountAnnotationKeys: \["iam.gke.io/gcp-service-account
   "$ex/kubelet-credential-provider-config-gcp-workload-identity.yaml" ||
   pg_fail "gcp: kubelet does not pass the iam.gke.io/gcp-service-account annotation"
 
+pg_log "kubelet configs for one source (kubelet-credential-provider-config-<source>*.yaml)"
+for f in "$ex"/kubelet-credential-provider-config-*.yaml; do
+  [ -e "$f" ] || continue
+  out=$("$bin" validate kubelet-config "$f" 2>&1) || pg_fail "$f: $out"
+  # Each names, with --config=, a pullguard config that is among the examples.
+  for c in $(grep -o -- '--config=/etc/pullguard/[A-Za-z0-9._-]*' "$f" | sed 's#.*/##'); do
+    [ -f "$ex/$c" ] || pg_fail "$f runs pullguard with $c, which config-examples/ lacks"
+  done
+  checked+=("$f")
+done
+# acr: Entra ID's federated credentials take the pod's token for api://AzureADTokenExchange, and
+# the per-pod config needs the client-id annotation passed.
+for f in "$ex"/kubelet-credential-provider-config-acr*.yaml; do
+  grep -q 'serviceAccountTokenAudience: api://AzureADTokenExchange' "$f" ||
+    pg_fail "acr: $f does not ask for the api://AzureADTokenExchange audience"
+  grep -q 'azure.workload.identity/client-id' "$f" ||
+    pg_fail "acr: $f does not pass the azure.workload.identity/client-id annotation"
+done
+
 pg_log "requests"
 localise "$ex/config.yaml" "$PG_DIR/config-for-requests.yaml"
 for f in "$ex"/requests/*.json; do
