@@ -154,30 +154,41 @@ class AcrSource : public ExchangeSource {
     return pod;
   }
 
-  // The Entra ID token of the identity, from the cache or from IMDS / Entra ID.
-  Result<registry::CachedToken> EntraToken(const Identity& id, const ExchangeContext& ctx, Env& env,
-                                           bool fresh, bool* fetched) const {
+  // The Entra ID token of the identity and where the cache keeps it.
+  struct EntraAnswer {
+    registry::CachedToken token;
+    registry::TokenCacheKey key;
+    bool fetched = false;  // from IMDS / Entra ID now, not from the cache
+  };
+
+  // From the cache (unless `fresh`) or from IMDS / Entra ID. A fetched token is not stored here:
+  // Refresh stores it once it bought a refresh token, so a failed exec leaves nothing behind.
+  // Concurrent execs for one registry are already serialised by the refresh token's lock.
+  Result<EntraAnswer> EntraToken(const Identity& id, const ExchangeContext& ctx,
+                                 const registry::TokenCache& cache, bool fresh) const {
     auto target =
         id.pod ? EntraTarget(EnvVar(ctx, "AZURE_AUTHORITY_HOST"), id.tenant) : ImdsTarget(spec_);
     if (!target.ok()) return MakeError(target.error().kind, "acr: " + target.error().message);
-    registry::TokenCacheKey key{
+    EntraAnswer out;
+    out.key = registry::TokenCacheKey{
         target->url,
         id.pod ? registry::CredentialKeyHash(
                      {"azure-assertion", id.client_id, ctx.service_account_token.reveal()})
                : registry::CredentialKeyHash({"azure-imds", id.client_id}),
         "entra\n" + std::string(kAcrResource)};
-    registry::TokenCache cache = TokenCacheFor(ctx, env, kAzureTokenMinValidity);
-    if (fresh) (void)cache.Remove(key);
-    auto token = cache.GetOrFetch(
-        key, ctx.now,
-        [&]() -> Result<registry::CachedToken> {
-          auto t = id.pod ? FromEntra(id, *target, ctx) : FromImds(id, *target, ctx);
-          if (!t.ok()) return t.error();
-          return registry::CachedToken{t->token, Secret(), t->issued_at, t->expires_at};
-        },
-        fetched);
-    if (token.ok()) NoteTokenLookup(*fetched);
-    return token;
+    if (!fresh) {
+      if (auto cached = cache.Get(out.key, ctx.now())) {
+        out.token = std::move(*cached);
+        NoteTokenLookup(false);
+        return out;
+      }
+    }
+    auto t = id.pod ? FromEntra(id, *target, ctx) : FromImds(id, *target, ctx);
+    if (!t.ok()) return t.error();
+    out.token = registry::CachedToken{t->token, Secret(), t->issued_at, t->expires_at};
+    out.fetched = true;
+    NoteTokenLookup(true);
+    return out;
   }
 
   Result<AzureToken> FromImds(const Identity& id, const AcrTarget& target,
@@ -229,17 +240,26 @@ class AcrSource : public ExchangeSource {
   Result<registry::CachedToken> Refresh(const Identity& id, const std::string& registry,
                                         const AcrTarget& exchange, const ExchangeContext& ctx,
                                         Env& env) const {
+    registry::TokenCache cache = TokenCacheFor(ctx, env, kAzureTokenMinValidity);
     for (int attempt = 0;; ++attempt) {
-      bool fetched = false;
-      auto azure = EntraToken(id, ctx, env, attempt > 0 || ctx.fresh, &fetched);
+      auto azure = EntraToken(id, ctx, cache, attempt > 0 || ctx.fresh);
       if (!azure.ok()) return azure.error();
-      auto refresh = Exchange(id, registry, exchange, *azure, ctx);
-      if (refresh.ok() || refresh.error().kind != ErrorKind::kUnauthorized || fetched ||
-          attempt > 0) {
-        if (refresh.ok() && LogEnabled(LogLevel::kInfo)) {
+      auto refresh = Exchange(id, registry, exchange, azure->token, ctx);
+      if (refresh.ok()) {
+        // Cached for the identity's next registry; a cache that cannot be written costs only
+        // one more IMDS / Entra ID call.
+        if (azure->fetched) (void)cache.Put(azure->key, azure->token);
+        if (LogEnabled(LogLevel::kInfo)) {
           Log(LogLevel::kInfo, "acr.exchanged",
               {{"registry", registry}, {"identity", id.description}});
         }
+        return refresh;
+      }
+      // A cached token the exchange refused is not offered again.
+      if (!azure->fetched && refresh.error().kind == ErrorKind::kUnauthorized) {
+        (void)cache.Remove(azure->key);
+      }
+      if (refresh.error().kind != ErrorKind::kUnauthorized || azure->fetched || attempt > 0) {
         return refresh;
       }
     }

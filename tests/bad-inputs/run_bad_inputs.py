@@ -196,6 +196,10 @@ class Catalogue:
         before = snapshot(d)
         t0 = time.monotonic()
         try:
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+            for kv in meta.get("env", "").split():  # NAME=VALUE ... (kubelet's provider env)
+                k, _, v = self.subst(kv, d).partition("=")
+                env[k] = v
             p = subprocess.run(argv, input=stdin, capture_output=True, timeout=CASE_TIMEOUT,
                                env=env)
         except subprocess.TimeoutExpired:

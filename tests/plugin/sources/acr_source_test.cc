@@ -3,6 +3,7 @@
 // each path makes and in which order, the refresh token handed to kubelet, the token cache keyed
 // by the identity, and every refusal as one line without a secret.
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "base/env_posix.h"
 #include "plugin/answer/resolve.h"
@@ -74,6 +75,16 @@ struct Azure {
     return c;
   }
 };
+
+// Token files in <state>/tokens (lock files aside).
+int TokenFiles(const std::string& state) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(state + "/tokens", ec)) {
+    if (f.path().extension() == ".json") ++n;
+  }
+  return n;
+}
 
 AcrSourceSpec Spec() {
   return AcrSourceSpec{};
@@ -389,15 +400,22 @@ TEST_CASE("acr: refusals are one line, with Azure's reason and without a secret"
           "authentication required)");
     CHECK(a.error().message.find(az.aad_token) == std::string::npos);
     CHECK(az.imds_calls == 1);  // the Entra ID token was fresh: no second try
+    // A failed exec stores nothing: the Entra ID token is kept only once it bought a refresh token.
+    CHECK(TokenFiles(tmp.path()) == 0);
+    CHECK(Ask(Spec(), ctx).error().kind == ErrorKind::kUnauthorized);
+    CHECK(az.imds_calls == 2);
   }
   SECTION("ACR exchange 401 with a cached Entra ID token: one retry with a fresh one") {
     ExchangeContext ctx = az.Context(tmp.path());
     REQUIRE(Ask(Spec(), ctx, "other.azurecr.io/x").ok());  // caches the Entra ID token
+    CHECK(TokenFiles(tmp.path()) == 2);                    // it and the refresh token
     az.exchange = Response(401, "{}");
     auto a = Ask(Spec(), ctx);
     REQUIRE_FALSE(a.ok());
     CHECK(az.imds_calls == 2);
     CHECK(az.exchange_calls == 3);
+    // The refused cached token is dropped; the fresh one, refused too, was never stored.
+    CHECK(TokenFiles(tmp.path()) == 1);
   }
   SECTION("ACR answers without a refresh token, or with the pod's token") {
     az.exchange = Response(200, R"({"access_token":"x"})");
