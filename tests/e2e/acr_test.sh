@@ -124,23 +124,9 @@ get() {
     2>"$PG_DIR/err/$name" || rc=$?
   took=$((SECONDS - t0))
 }
-expect_ok() {
-  [ "$rc" -eq 0 ] || pg_fail "$1: exit $rc: $(cat "$PG_DIR/err/$1")"
-  [ ! -s "$PG_DIR/err/$1" ] || pg_fail "$1: wrote to stderr"
-}
-expect_fail() {
-  local name=$1 needle=$2
-  [ "$rc" -ne 0 ] || pg_fail "$name: exit 0, want a failure"
-  [ ! -s "$PG_DIR/out/$name.json" ] || pg_fail "$name: wrote to stdout on failure"
-  [ "$(wc -l <"$PG_DIR/err/$name")" -eq 1 ] || pg_fail "$name: want one stderr line: $(cat "$PG_DIR/err/$name")"
-  grep -q -- "$needle" "$PG_DIR/err/$name" || pg_fail "$name: stderr lacks '$needle': $(cat "$PG_DIR/err/$name")"
-  pg_log "  $name: $(cut -c1-220 "$PG_DIR/err/$name")"
-}
-field() {  # NAME KEY FIELD, or NAME - for cacheDuration
-  python3 -c 'import json,sys
-r=json.load(open(sys.argv[1]))
-print(r["cacheDuration"] if sys.argv[2]=="-" else r["auth"][sys.argv[2]][sys.argv[3]])' \
-    "$PG_DIR/out/$1.json" "$2" "${3:-}"
+expect_fail() {  # NAME NEEDLE, and the line in the test's log
+  pg_expect_fail "$@"
+  pg_log "  $1: $(cut -c1-220 "$PG_DIR/err/$1")"
 }
 # acr_config NAME [EXTRA acr LINES]: the entry for the test registry, IMDS and exchange local.
 acr_config() {
@@ -157,23 +143,8 @@ acr_config() {
   echo "$PG_DIR/$name.yaml"
 }
 
-CTR_OK=0
-if pg_start_containerd; then CTR_OK=1; else pg_log "containerd cannot run here (not root?)"; fi
-pull_with() {  # NAME USER PASS REF
-  [ "$CTR_OK" -eq 1 ] || return 0
-  ctr --address "$PG_CONTAINERD_SOCK" images rm "$4" >/dev/null 2>&1 || true
-  ctr --address "$PG_CONTAINERD_SOCK" images pull --plain-http --user "$2:$3" "$4" \
-    >"$PG_DIR/out/ctr-$1.log" 2>"$PG_DIR/err/ctr-$1" ||
-    pg_fail "containerd could not pull $4 with pullguard's $1 credential"
-  ctr --address "$PG_CONTAINERD_SOCK" images ls -q | grep -qx "$4" || pg_fail "ctr lists no $4"
-}
-pull_refused() {  # NAME USER PASS REF
-  [ "$CTR_OK" -eq 1 ] || return 0
-  if ctr --address "$PG_CONTAINERD_SOCK" images pull --plain-http --user "$2:$3" "$4" \
-    >"$PG_DIR/out/ctr-$1.log" 2>"$PG_DIR/err/ctr-$1"; then
-    pg_fail "containerd pulled $4 with $1, which must not work"
-  fi
-}
+PG_CTR_OK=0
+if pg_start_containerd; then PG_CTR_OK=1; else pg_log "containerd cannot run here (not root?)"; fi
 
 # The slow IMDS waits in the background while the rest runs: its exec must give up on its own.
 slow_cfg=$(acr_config slow "      clientId: $SLOW_CLIENT")
@@ -192,22 +163,22 @@ pg_log "node identity: one IMDS call and one exchange, containerd pulls with the
 node_cfg=$(CACHE=4h acr_config node "      tenantId: $TENANT")
 reset
 get node "$node_cfg" "$REG/team/app"
-expect_ok node
+pg_expect_ok node
 want_counts 1 0 1 "node identity, cold exec"
-node_user=$(field node "$REG" username)
-node_pass=$(field node "$REG" password)
+node_user=$(pg_field node "$REG" username)
+node_pass=$(pg_field node "$REG" password)
 SECRETS+=("$node_pass")
 [ "$node_user" = 00000000-0000-0000-0000-000000000000 ] || pg_fail "node username $node_user"
 # The refresh token's exp is 3 h away; the margin is 5 min: 2h55m at most, whole seconds.
-dur=$(field node -)
+dur=$(pg_field node -)
 python3 -c 'import re,sys; d=sys.argv[1]; m=re.fullmatch(r"(\d+)h(?:(\d+)m)?(?:(\d+)s)?",d); s=int(m[1])*3600+int(m[2] or 0)*60+int(m[3] or 0); assert 10400<=s<=10500, d' "$dur" ||
   pg_fail "node cacheDuration $dur, want about 2h55m"
-pull_with node "$node_user" "$node_pass" "$REG/team/app:v1"
-pull_with node-other "$node_user" "$node_pass" "$REG/other/app:v1"
-pull_refused node-bogus "$node_user" "not-a-refresh-token" "$REG/team/app:v1"
+pg_ctr_pull node "$node_user" "$node_pass" "$REG/team/app:v1"
+pg_ctr_pull node-other "$node_user" "$node_pass" "$REG/other/app:v1"
+pg_ctr_pull_refused node-bogus "$node_user" "not-a-refresh-token" "$REG/team/app:v1"
 get node-again "$node_cfg" "$REG/other/app"
-expect_ok node-again
-[ "$(field node-again "$REG" password)" = "$node_pass" ] || pg_fail "the token cache was not used"
+pg_expect_ok node-again
+[ "$(pg_field node-again "$REG" password)" = "$node_pass" ] || pg_fail "the token cache was not used"
 want_counts 1 0 1 "node identity, warm exec"
 find "$PG_DIR/state-node/tokens" -name '*.json' -perm 0600 | grep -q . || pg_fail "no 0600 token file"
 [ "$(stat -c %a "$PG_DIR/state-node/tokens")" = 700 ] || pg_fail "tokens dir is not 0700"
@@ -215,7 +186,7 @@ find "$PG_DIR/state-node/tokens" -name '*.json' -perm 0600 | grep -q . || pg_fai
 pg_log "doctor: the dry run fetches anew with the node identity and names it"
 doctor_cfg=$(acr_config doctor "      tenantId: $TENANT")
 get doctor-warm "$doctor_cfg" "$REG/team/app"  # the cache holds a refresh token: doctor ignores it
-expect_ok doctor-warm
+pg_expect_ok doctor-warm
 reset
 doc_rc=0
 "$bin" doctor --config="$doctor_cfg" >"$PG_DIR/out/doctor.txt" 2>"$PG_DIR/err/doctor" || doc_rc=$?
@@ -228,17 +199,17 @@ pg_log "  $(cut -c1-200 "$PG_DIR/doctor-dry-run.txt")"
 pg_log "node identity with verify: true: the preflight proves the refresh token pulls"
 verify_cfg=$(VERIFY=1 acr_config verify "      tenantId: $TENANT")
 get verify "$verify_cfg" "$REG/team/app:v1"
-expect_ok verify
+pg_expect_ok verify
 find "$PG_DIR/state-verify/evidence" -type f | grep -q . || pg_fail "no evidence recorded for the proof"
 
 pg_log "a user-assigned identity without AcrPull: exchanged, but the registry refuses it"
 ua_cfg=$(acr_config ua "      clientId: $UA_CLIENT")
 get ua "$ua_cfg" "$REG/team/app"
-expect_ok ua
-ua_pass=$(field ua "$REG" password)
+pg_expect_ok ua
+ua_pass=$(pg_field ua "$REG" password)
 SECRETS+=("$ua_pass")
 [ "$ua_pass" != "$node_pass" ] || pg_fail "two node identities shared a refresh token"
-pull_refused ua 00000000-0000-0000-0000-000000000000 "$ua_pass" "$REG/team/app:v1"
+pg_ctr_pull_refused ua 00000000-0000-0000-0000-000000000000 "$ua_pass" "$REG/team/app:v1"
 ua_verify_cfg=$(VERIFY=1 acr_config ua-verify "      clientId: $UA_CLIENT")
 get ua-verify "$ua_verify_cfg" "$REG/team/app"
 expect_fail ua-verify "refused"
@@ -247,22 +218,22 @@ expect_fail ua-verify "refused"
 pg_log "workload identity: the pod's token as client assertion, then one exchange"
 reset
 get pod "$node_cfg" "$REG/team/app" "$sa_pod" "$POD_CLIENT" "$TENANT"
-expect_ok pod
+pg_expect_ok pod
 want_counts 0 1 1 "workload identity, cold exec"
-pod_pass=$(field pod "$REG" password)
+pod_pass=$(pg_field pod "$REG" password)
 SECRETS+=("$pod_pass")
 [ "$pod_pass" != "$node_pass" ] || pg_fail "the pod got the node's refresh token"
-pull_with pod 00000000-0000-0000-0000-000000000000 "$pod_pass" "$REG/team/app:v1"
-pull_refused pod-other 00000000-0000-0000-0000-000000000000 "$pod_pass" "$REG/other/app:v1"
+pg_ctr_pull pod 00000000-0000-0000-0000-000000000000 "$pod_pass" "$REG/team/app:v1"
+pg_ctr_pull_refused pod-other 00000000-0000-0000-0000-000000000000 "$pod_pass" "$REG/other/app:v1"
 get pod-again "$node_cfg" "$REG/team/app" "$sa_pod" "$POD_CLIENT" "$TENANT"
-expect_ok pod-again
+pg_expect_ok pod-again
 want_counts 0 1 1 "workload identity, warm exec"
 get pod2 "$node_cfg" "$REG/team/app" "$sa_pod2" "$POD_CLIENT"  # tenant from acr.tenantId
-expect_ok pod2
+pg_expect_ok pod2
 want_counts 0 2 2 "another pod's token: its own exchange"
 get pod-no-annotation "$node_cfg" "$REG/team/app" "$sa_pod"
-expect_ok pod-no-annotation
-[ "$(field pod-no-annotation "$REG" password)" = "$node_pass" ] ||
+pg_expect_ok pod-no-annotation
+[ "$(pg_field pod-no-annotation "$REG" password)" = "$node_pass" ] ||
   pg_fail "without the annotation the node identity answers"
 want_counts 0 2 2 "node identity from the cache"
 
@@ -274,22 +245,13 @@ expect_fail strict-none "no serviceAccountToken"
 get strict-unannotated "$strict_cfg" "$REG/team/app" "$sa_pod"
 expect_fail strict-unannotated "no azure.workload.identity/client-id annotation"
 get strict-pod "$strict_cfg" "$REG/team/app" "$sa_pod" "$POD_CLIENT"
-expect_ok strict-pod
+pg_expect_ok strict-pod
 want_counts 0 3 3 "strict entry"
 
 # ---------------------------------------------------------------------------------------------
 concurrent() {  # NAME CONFIG [SA CLIENT]
-  local name=$1 config=$2 n=32 i pids=()
-  request "$REG/team/app" "${3:-}" "${4:-}" >"$PG_DIR/req-$name.json"
-  for i in $(seq 1 $n); do
-    "$bin" get-credentials --config="$config" <"$PG_DIR/req-$name.json" \
-      >"$PG_DIR/out/$name-$i.json" 2>"$PG_DIR/err/$name-$i" &
-    pids+=("$!")
-  done
-  local failed=0
-  for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed=$((failed + 1)); done
-  [ "$failed" -eq 0 ] || pg_fail "$name: $failed of $n execs failed: $(cat "$PG_DIR/err/$name"-* | sort | uniq -c)"
-  [ "$(cat "$PG_DIR/out/$name"-*.json | sort -u | wc -l)" -eq 1 ] || pg_fail "$name: answers differ"
+  request "$REG/team/app" "${3:-}" "${4:-}" >"$PG_DIR/req-$1.json"
+  pg_concurrent_execs "$1" "$2" "$PG_DIR/req-$1.json"
 }
 pg_log "32 concurrent execs: one IMDS call and one exchange between them"
 curl -s -X POST -d '{"delay_ms": 300}' "$IMDS/config" >/dev/null

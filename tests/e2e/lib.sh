@@ -258,6 +258,58 @@ pg_mask_json() {
   sed -E 's/("password"[[:space:]]*:[[:space:]]*")([^"\\]|\\.)*"/\1*****"/g'
 }
 
+# Checks of one get-credentials run whose stdout went to $PG_DIR/out/NAME.json, its stderr to
+# $PG_DIR/err/NAME and its exit status to $rc (as the tests' `get` helpers leave them).
+# shellcheck disable=SC2154  # rc is the caller's
+pg_expect_ok() {  # NAME
+  [ "$rc" -eq 0 ] || pg_fail "$1: exit $rc: $(cat "$PG_DIR/err/$1")"
+  [ ! -s "$PG_DIR/err/$1" ] || pg_fail "$1: wrote to stderr"
+}
+pg_expect_fail() {  # NAME NEEDLE: a failure, nothing on stdout, one stderr line holding NEEDLE
+  local name=$1 needle=$2
+  [ "$rc" -ne 0 ] || pg_fail "$name: exit 0, want a failure"
+  [ ! -s "$PG_DIR/out/$name.json" ] || pg_fail "$name: wrote to stdout on failure"
+  [ "$(wc -l <"$PG_DIR/err/$name")" -eq 1 ] || pg_fail "$name: want one stderr line: $(cat "$PG_DIR/err/$name")"
+  grep -q -- "$needle" "$PG_DIR/err/$name" || pg_fail "$name: stderr lacks '$needle': $(cat "$PG_DIR/err/$name")"
+}
+pg_field() {  # NAME KEY FIELD -> auth[KEY][FIELD] of the answer (cacheDuration with KEY=-)
+  python3 -c 'import json,sys
+r=json.load(open(sys.argv[1]))
+print(r["cacheDuration"] if sys.argv[2]=="-" else r["auth"][sys.argv[2]][sys.argv[3]])' \
+    "$PG_DIR/out/$1.json" "$2" "${3:-}"
+}
+
+# N (default 32) get-credentials execs at once on one request file: all succeed with one answer.
+pg_concurrent_execs() {  # NAME CONFIG REQUEST_FILE [N]
+  local name=$1 config=$2 req=$3 n=${4:-32} i pids=() failed=0
+  for i in $(seq 1 "$n"); do
+    "$bin" get-credentials --config="$config" <"$req" \
+      >"$PG_DIR/out/$name-$i.json" 2>"$PG_DIR/err/$name-$i" &
+    pids+=("$!")
+  done
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed=$((failed + 1)); done
+  [ "$failed" -eq 0 ] || pg_fail "$name: $failed of $n execs failed: $(cat "$PG_DIR/err/$name"-* | sort | uniq -c)"
+  [ "$(cat "$PG_DIR/out/$name"-*.json | sort -u | wc -l)" -eq 1 ] || pg_fail "$name: answers differ"
+}
+
+# containerd (started by pg_start_containerd; PG_CTR_OK=1 when it runs) pulling REF with a
+# credential pullguard returned; both are no-ops without containerd.
+pg_ctr_pull() {  # NAME USER PASS REF
+  [ "${PG_CTR_OK:-0}" -eq 1 ] || return 0
+  ctr --address "$PG_CONTAINERD_SOCK" images rm "$4" >/dev/null 2>&1 || true
+  ctr --address "$PG_CONTAINERD_SOCK" images pull --plain-http --user "$2:$3" "$4" \
+    >"$PG_DIR/out/ctr-$1.log" 2>"$PG_DIR/err/ctr-$1" ||
+    pg_fail "containerd could not pull $4 with pullguard's $1 credential"
+  ctr --address "$PG_CONTAINERD_SOCK" images ls -q | grep -qx "$4" || pg_fail "ctr lists no $4"
+}
+pg_ctr_pull_refused() {  # NAME USER PASS REF
+  [ "${PG_CTR_OK:-0}" -eq 1 ] || return 0
+  if ctr --address "$PG_CONTAINERD_SOCK" images pull --plain-http --user "$2:$3" "$4" \
+    >"$PG_DIR/out/ctr-$1.log" 2>"$PG_DIR/err/ctr-$1"; then
+    pg_fail "containerd pulled $4 with $1, which must not work"
+  fi
+}
+
 # Waits for a server to write its port file (max ~10 s); prints the port.
 pg_wait_port_file() {
   local file=$1 pid=$2

@@ -37,7 +37,7 @@ import base64, hashlib, hmac, http.server, json, os, secrets, sys, threading, ti
 import urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from token_server import b64url, load_rsa, rs256, SHA256_PREFIX  # noqa: E402
+from token_server import JsonHandler, b64url, load_rsa, rs256, SHA256_PREFIX  # noqa: E402
 
 LOCK = threading.Lock()
 COUNTS = {"imds": 0, "imds_slow": 0, "entra": 0, "exchange": 0}
@@ -98,20 +98,10 @@ def aad_error(status, error, code, text):
                     "error_uri": f"https://login.microsoftonline.com/error?code={code}"}
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass  # requests carry tokens; never log them
-
-    def reply(self, status, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+class Handler(JsonHandler):
+    # As Entra ID and ACR answer token requests.
+    content_type = "application/json; charset=utf-8"
+    extra_headers = (("Cache-Control", "no-store"),)
 
     def count(self, kind):
         with LOCK:

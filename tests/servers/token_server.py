@@ -139,9 +139,11 @@ class Server:
         return tok
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class JsonHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 with JSON answers and no request log; azure_server.py's handler is one too."""
     protocol_version = "HTTP/1.1"
-    server_version = "pullguard-token-server"
+    content_type = "application/json"
+    extra_headers = ()
 
     def log_message(self, *args):
         pass  # requests carry credentials; never log them
@@ -149,10 +151,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def reply(self, status, obj):
         data = json.dumps(obj).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", self.content_type)
+        for name, value in self.extra_headers:
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+class Handler(JsonHandler):
+    server_version = "pullguard-token-server"
 
     def count(self, kind):
         with LOCK:
