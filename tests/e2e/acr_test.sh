@@ -214,6 +214,16 @@ ua_verify_cfg=$(VERIFY=1 acr_config ua-verify "      clientId: $UA_CLIENT")
 get ua-verify "$ua_verify_cfg" "$REG/team/app"
 expect_fail ua-verify "refused"
 
+pg_log "debug logging of both cold paths: no token in the log"
+debug_cfg=$(acr_config debug "      tenantId: $TENANT")
+for who in node pod; do
+  if [ "$who" = pod ]; then req=$(request "$REG/team/app" "$sa_pod" "$POD_CLIENT"); else req=$(request "$REG/team/app"); fi
+  printf '%s' "$req" | PULLGUARD_LOG_LEVEL=debug "$bin" get-credentials --config="$debug_cfg" \
+    >"$PG_DIR/out/debug-$who.json" 2>"$PG_DIR/err/debug-$who" || pg_fail "debug $who: $(cat "$PG_DIR/err/debug-$who")"
+  grep -q '"acr.exchanged"' "$PG_DIR/err/debug-$who" || pg_fail "debug $who: no acr.exchanged log line"
+  SECRETS+=("$(pg_field "debug-$who" "$REG" password)")
+done
+
 # ---------------------------------------------------------------------------------------------
 pg_log "workload identity: the pod's token as client assertion, then one exchange"
 reset
