@@ -105,8 +105,10 @@ JwtClaims PeekJwtClaims(const Secret& token) {
   if (!json) return out;
   nlohmann::json j = nlohmann::json::parse(*json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return out;
+  // Up to 4e9 s (year 2096): system_clock counts nanoseconds in 64 bits, which end in 2262, and
+  // later arithmetic adds margins; an exp beyond is treated as absent, never wrapped.
   if (auto e = j.find("exp");
-      e != j.end() && e->is_number() && e->get<double>() > 0 && e->get<double>() < 1e11) {
+      e != j.end() && e->is_number() && e->get<double>() > 0 && e->get<double>() < 4e9) {
     out.expires_at = system_clock::time_point(std::chrono::seconds(e->get<long long>()));
   }
   if (auto tid = j.find("tid"); tid != j.end() && tid->is_string()) out.tenant = *tid;

@@ -99,6 +99,11 @@ TEST_CASE("acr: IMDS and Entra ID token answers", "[acr]") {
   auto exp = ParseAzureToken(R"({"access_token":")" + jwt + R"("})", kNow);
   REQUIRE(exp.ok());
   CHECK(exp->expires_at == kNow + seconds(1200));
+  // An exp too far away for system_clock is no exp (never a wrapped, past expiry).
+  auto far =
+      ParseAzureToken(R"({"access_token":")" + ServiceAccountJwt(50000000000) + R"("})", kNow);
+  REQUIRE(far.ok());
+  CHECK(far->expires_at == kNow + seconds(60));
   auto none = ParseAzureToken(R"({"access_token":"abc","expires_in":"soon"})", kNow);
   REQUIRE(none.ok());
   CHECK(none->expires_at == kNow + seconds(60));
