@@ -26,11 +26,15 @@ S = {  # name -> sentinel; the names say where each one may legitimately appear
     "access": "SENTINEL-access-ac01",         # an access token next to it
     "federated": "SENTINEL-federated-fe0d",
     "podsecret": "SENTINEL-podsecret-90a1",   # a pod pull secret's password (records, decide)
+    "aad": "SENTINEL-aad-7e11",               # acr: the Entra ID token from IMDS / Entra ID
+    "acrrefresh": "SENTINEL-acrrefresh-3c3c", # acr: the ACR refresh token
 }
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+POD_CLIENT = "99999999-8888-7777-6666-555555555555"
 SAT = "eyJhbGciOiJub25lIn0." + base64.urlsafe_b64encode(json.dumps(
     {"exp": int(time.time()) + 3600, "kubernetes.io": {"namespace": "default", "serviceaccount": {
         "name": "sa", "uid": "u-1"}}}).encode()).decode().rstrip("=") + "." + S["sat"]
-TOKENS_MAY_HOLD = {"exchanged", "refresh", "access", "federated"}
+TOKENS_MAY_HOLD = {"exchanged", "refresh", "access", "federated", "aad", "acrrefresh"}
 failures = []
 
 
@@ -60,6 +64,15 @@ routes = {
         {"refresh_token": S["refresh"], "access_token": S["access"], "expires_in": 600}),
     "POST /token-refuse": 'HTTP/1.1 401 Unauthorized\nContent-Type: application/json\n\n' + json.dumps(
         {"error": "invalid_grant", "password": S["login"]}),
+    # acr: Azure IMDS, Entra ID's token endpoint, ACR's exchange (and one refusing, quoting the token)
+    "GET /metadata/identity/oauth2/token": 'HTTP/1.1 200 OK\nContent-Type: application/json\n\n' +
+        json.dumps({"access_token": S["aad"], "expires_in": "3599", "token_type": "Bearer"}),
+    f"POST /{TENANT}/oauth2/v2.0/token": 'HTTP/1.1 200 OK\nContent-Type: application/json\n\n' +
+        json.dumps({"access_token": S["aad"], "expires_in": 3599, "token_type": "Bearer"}),
+    "POST /oauth2/exchange": 'HTTP/1.1 200 OK\nContent-Type: application/json\n\n' + json.dumps(
+        {"refresh_token": S["acrrefresh"]}),
+    "POST /oauth2/exchange-refuse": 'HTTP/1.1 401 Unauthorized\nContent-Type: application/json\n\n' +
+        json.dumps({"errors": [{"code": "UNAUTHORIZED", "message": "bad token " + S["aad"]}]}),
     "GET /v2/": 'HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Basic realm="r"\n\n{}',
     "/v2/ver/app/manifests/v1": 'HTTP/1.1 200 OK\nContent-Type: application/vnd.oci.image.manifest.v1+json\n'
         'Docker-Content-Digest: sha256:' + "ab" * 32 + '\n\n{}',
@@ -101,6 +114,8 @@ try:
         entry(f"{reg}/fed", f'    federatedToken: {{endpoint: "http://{reg}/federation", robot: "org+r"}}\n'),
         entry(f"{reg}/rt", f'    refreshToken: {{username: node, passwordFile: {login}, realm: "http://{reg}/token", service: s}}\n'),
         entry(f"{reg}/rtr", f'    refreshToken: {{username: node, passwordFile: {login}, realm: "http://{reg}/token-refuse", service: s}}\n'),
+        entry(f"{reg}/acr", f'    acr: {{tenantId: {TENANT}, imdsEndpoint: "http://{reg}", exchangeEndpoint: "http://{reg}/oauth2/exchange"}}\n'),
+        entry(f"{reg}/acrr", f'    acr: {{tenantId: {TENANT}, imdsEndpoint: "http://{reg}", exchangeEndpoint: "http://{reg}/oauth2/exchange-refuse"}}\n'),
         entry(f"{reg}/ver", f"    verify: true\n    static: {{username: alice, passwordFile: {pw}}}\n"),
         entry(f"{reg}/deny", f"    verify: true\n    static: {{username: alice, passwordFile: {pw}}}\n"),
     ]))
@@ -112,7 +127,7 @@ try:
     im = os.path.join(state, "image_manager")
 
     outputs = []  # (label, stdout, stderr, names allowed in stdout)
-    env = dict(os.environ, PULLGUARD_LOG_LEVEL="debug")
+    env = dict(os.environ, PULLGUARD_LOG_LEVEL="debug", AZURE_AUTHORITY_HOST=f"http://{reg}")
 
     def run(label, args, stdin="", allowed=(), want_rc=None):
         p = subprocess.run([binary] + args, input=stdin.encode(), capture_output=True, env=env,
@@ -123,11 +138,13 @@ try:
                         set(allowed)))
         return p
 
-    def request(image, token=True):
+    def request(image, token=True, annotations=None):
         r = {"apiVersion": "credentialprovider.kubelet.k8s.io/v1", "kind": "CredentialProviderRequest",
              "image": image}
         if token:
             r["serviceAccountToken"] = SAT
+        if annotations:
+            r["serviceAccountAnnotations"] = annotations
         return json.dumps(r)
 
     gc = ["get-credentials", f"--config={config}"]
@@ -150,6 +167,15 @@ try:
         for name in allowed:
             if p.returncode == 0 and S[name] not in p.stdout.decode():
                 fail(f"{label}: stdout lacks the credential ({name}): the test proves nothing")
+    for label, image, allowed, rc in [
+        ("acr node identity", f"{reg}/acr/app", {"acrrefresh"}, 0),
+        ("acr workload identity", f"{reg}/acr/pod", {"acrrefresh"}, 0),
+        ("acr exchange refused", f"{reg}/acrr/app", set(), 1),
+    ]:
+        pod = {"azure.workload.identity/client-id": POD_CLIENT} if "workload" in label else None
+        p = run(label, gc, request(image, token=pod is not None, annotations=pod), allowed, rc)
+        if p.returncode == 0 and S["acrrefresh"] not in p.stdout.decode():
+            fail(f"{label}: stdout lacks the refresh token: the test proves nothing")
     run("no token", gc, request(f"{reg}/ex/app", token=False), set(), 1)
     # A secret file that group/others could read or write is refused, and says so without its content.
     os.chmod(pw, 0o640)
