@@ -83,10 +83,16 @@ class AcrSource : public ExchangeSource {
             {"acr", identity->pod ? "pod" : "node", identity->client_id, identity->tenant, sa}),
         "acr-refresh\n" + exchange->url};
     registry::TokenCache cache = TokenCacheFor(ctx, env, kRefreshMinValidity);
-    if (ctx.fresh) (void)cache.Remove(key);
-    bool fetched = false;
-    auto token = cache.GetOrFetch(
-        key, ctx.now, [&] { return Refresh(*identity, registry, *exchange, ctx, env); }, &fetched);
+    auto refresh = [&] { return Refresh(*identity, registry, *exchange, ctx, env); };
+    bool fetched = true;
+    Result<registry::CachedToken> token = MakeError(ErrorKind::kInternal, "acr: no token");
+    if (ctx.fresh) {
+      // doctor: asked anew; stored only when it worked, so a failed run keeps the cached token.
+      token = refresh();
+      if (token.ok()) (void)cache.Put(key, *token);
+    } else {
+      token = cache.GetOrFetch(key, ctx.now, refresh, &fetched);
+    }
     if (!token.ok()) return token.error();
     NoteTokenLookup(fetched);
     SourceAnswer out;

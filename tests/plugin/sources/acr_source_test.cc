@@ -160,6 +160,16 @@ TEST_CASE("acr node identity: IMDS, then the exchange; the refresh token for the
     CHECK(az.imds_calls == 2);
     CHECK(az.exchange_calls == 2);
   }
+  SECTION("a failed fresh run keeps the cached refresh token for kubelet's execs") {
+    az.exchange = Response(401, "{}");
+    ctx.fresh = true;
+    REQUIRE_FALSE(Ask(Spec(), ctx).ok());
+    ctx.fresh = false;
+    auto again = Ask(Spec(), ctx);
+    REQUIRE(again.ok());
+    CHECK(again->auth[0].credential.password.reveal() == az.refresh);
+    CHECK(az.exchange_calls == 2);  // the first exec's and the failed fresh one's
+  }
   SECTION("a user-assigned identity is another identity with its own tokens") {
     AcrSourceSpec user = Spec();
     user.client_id = kUserAssigned;
