@@ -39,15 +39,19 @@ openssl genrsa -out "$PG_DIR/sa.pem" 2048 >/dev/null 2>&1 || pg_fail "openssl ge
 chmod 600 "$PG_DIR/sa.pem"
 ISS=https://oidc.pullguard.test/cluster
 WI_AUD=api://AzureADTokenExchange
-mint() {  # NAMESPACE:NAME [AUDIENCE] [TTL]
-  python3 "$src/tests/servers/azure_server.py" mint-sa-token --key "$PG_DIR/sa.pem" --iss "$ISS" \
-    --sub "system:serviceaccount:$1" --aud "${2:-$WI_AUD}" --ttl "${3:-3600}"
-}
-sa_pod=$(mint team:puller)
-sa_pod2=$(mint team:puller)  # the same service account, another pod
-sa_stranger=$(mint team:stranger)
-sa_wrong_aud=$(mint team:puller registry.example)
-sa_expired=$(mint team:puller "$WI_AUD" -60)
+# One process signs them all: the pod's, another pod's of the same service account, another
+# service account's, one for the wrong audience, one expired.
+mapfile -t sa < <(python3 "$src/tests/servers/azure_server.py" mint-sa-token --key "$PG_DIR/sa.pem" \
+  --iss "$ISS" <<EOF
+system:serviceaccount:team:puller $WI_AUD 3600
+system:serviceaccount:team:puller $WI_AUD 3600
+system:serviceaccount:team:stranger $WI_AUD 3600
+system:serviceaccount:team:puller registry.example 3600
+system:serviceaccount:team:puller $WI_AUD -60
+EOF
+)
+[ "${#sa[@]}" -eq 5 ] || pg_fail "minted ${#sa[@]} service-account tokens, want 5"
+sa_pod=${sa[0]} sa_pod2=${sa[1]} sa_stranger=${sa[2]} sa_wrong_aud=${sa[3]} sa_expired=${sa[4]}
 SECRETS+=("$sa_pod" "$sa_pod2" "$sa_stranger" "$sa_wrong_aud" "$sa_expired")
 
 TENANT=72f988bf-86f1-41af-91ab-2d7cd011db47
@@ -92,27 +96,24 @@ EXCHANGE=http://127.0.0.1:$(cat "$PG_DIR/azure/acr.port")/oauth2/exchange
 # As kubelet passes a provider's env; with the trailing slash the Azure SDKs write.
 export AZURE_AUTHORITY_HOST=$ENTRA/
 
-counts() { curl -s "$IMDS/count"; }
-count() { counts | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-reset() { curl -s -X POST "$IMDS/reset" >/dev/null; }
-# want_counts IMDS ENTRA EXCHANGE WHAT
+reset() { curl -s -X POST "$IMDS/reset" >/dev/null; }  # the Azure servers' request counts
+# want_counts IMDS ENTRA EXCHANGE WHAT: the requests the Azure servers saw since the last reset.
 want_counts() {
   local got
-  got="$(count imds) $(count entra) $(count exchange)"
+  got=$(curl -s "$IMDS/count" | python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["imds"], c["entra"], c["exchange"])')
   [ "$got" = "$1 $2 $3" ] || pg_fail "$4: IMDS/Entra/exchange requests $got, want $1 $2 $3"
 }
 
-# request IMAGE [SA_TOKEN] [CLIENT_ID] [TENANT_ID] -> a v1 CredentialProviderRequest.
+# request IMAGE [SA_TOKEN] [CLIENT_ID] [TENANT_ID] -> a v1 CredentialProviderRequest. Written by
+# printf (no Python start per exec): every value is an image, a JWT or a GUID, nothing to escape.
 request() {
-  python3 -c 'import json,sys
-a=sys.argv[1:]+[""]*4
-r={"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":a[0]}
-if a[1]: r["serviceAccountToken"]=a[1]
-ann={}
-if a[2]: ann["azure.workload.identity/client-id"]=a[2]
-if a[3]: ann["azure.workload.identity/tenant-id"]=a[3]
-if ann: r["serviceAccountAnnotations"]=ann
-print(json.dumps(r))' "$@"
+  local r ann=""
+  r='{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"'$1'"'
+  [ -n "${2:-}" ] && r+=',"serviceAccountToken":"'$2'"'
+  [ -n "${3:-}" ] && ann='"azure.workload.identity/client-id":"'$3'"'
+  [ -n "${4:-}" ] && ann+=${ann:+,}'"azure.workload.identity/tenant-id":"'$4'"'
+  [ -n "$ann" ] && r+=',"serviceAccountAnnotations":{'$ann'}'
+  printf '%s}\n' "$r"
 }
 # get NAME CONFIG IMAGE [SA CLIENT TENANT]: rc in $rc, out/NAME.json, err/NAME, secs in $took.
 get() {

@@ -23,7 +23,7 @@
 # Usage: azure_server.py --config CONFIG.json --port-dir DIR   (writes DIR/{imds,entra,acr}.port)
 #        azure_server.py mint-sa-token --key KEY.pem --iss ISS --sub SUB --aud AUD --ttl SECONDS
 #                        [--nbf-offset SECONDS]   (prints a service-account JWT, as kube-apiserver
-#                        would sign it)
+#                        would sign it; without --sub, one per stdin line "SUB AUD TTL")
 # CONFIG.json (0600): {"tenant": "<tid>", "sa_key": "sa.pem",
 #   "identities": {"system": {"principal": "...", "role": "acr-node"},
 #                  "<client id>": {"principal": "...", "role": null, "delay_ms": 0}},
@@ -300,16 +300,21 @@ class Handler(JsonHandler):
 
 
 def mint(args):
+    """One token per --sub/--aud/--ttl, or (without --sub) one per stdin line "SUB AUD TTL": the
+    key is read once, so a test mints all its tokens in one process."""
     n, d = load_rsa(args["--key"])
-    now = int(time.time())
-    claims = {"iss": args["--iss"], "sub": args["--sub"], "aud": [args["--aud"]],
-              "iat": now, "nbf": now + int(args.get("--nbf-offset", "0")),
-              "exp": now + int(args["--ttl"]), "jti": secrets.token_hex(8)}
-    ns, _, name = args["--sub"].removeprefix("system:serviceaccount:").partition(":")
-    claims["kubernetes.io"] = {"namespace": ns, "serviceaccount": {"name": name, "uid": "uid-" + name}}
-    header = b64url(json.dumps({"alg": "RS256", "kid": "sa-key"}).encode())
-    signing_input = (header + "." + b64url(json.dumps(claims).encode())).encode()
-    print(signing_input.decode() + "." + b64url(rs256(n, d, signing_input)))
+    specs = ([(args["--sub"], args["--aud"], args["--ttl"])] if "--sub" in args else
+             [tuple(line.split()) for line in sys.stdin if line.strip()])
+    for sub, aud, ttl in specs:
+        now = int(time.time())
+        claims = {"iss": args["--iss"], "sub": sub, "aud": [aud],
+                  "iat": now, "nbf": now + int(args.get("--nbf-offset", "0")),
+                  "exp": now + int(ttl), "jti": secrets.token_hex(8)}
+        ns, _, name = sub.removeprefix("system:serviceaccount:").partition(":")
+        claims["kubernetes.io"] = {"namespace": ns, "serviceaccount": {"name": name, "uid": "uid-" + name}}
+        header = b64url(json.dumps({"alg": "RS256", "kid": "sa-key"}).encode())
+        signing_input = (header + "." + b64url(json.dumps(claims).encode())).encode()
+        print(signing_input.decode() + "." + b64url(rs256(n, d, signing_input)))
 
 
 def public_key(path):
