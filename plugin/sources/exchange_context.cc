@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
+#include "registry/host.h"
 #include "registry/url.h"
 
 namespace pullguard {
@@ -26,10 +27,21 @@ ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::st
                   proxy = std::move(proxy)](const registry::RegistryEndpoint& e) {
     registry::RegistryEndpoint bounded = e;
     bounded.transport.call_budget = BudgetLeft(deadline, e.transport.call_budget);
-    bounded.transport.proxy = proxy;
+    bounded.transport.proxy = ProxyConfigForHost(e.host, proxy);
     return registry::NewCurlClient(bounded);
   };
   return c;
+}
+
+registry::ProxyConfig ProxyConfigForHost(std::string_view host,
+                                         const registry::ProxyConfig& proxy) {
+  // A dotted quad as CanonicalHost writes it (so not a name such as 169.254.example.org).
+  auto h = registry::CanonicalHost(registry::HostPart(host));
+  if (!h.ok() || h->rfind("169.254.", 0) != 0 || std::count(h->begin(), h->end(), '.') != 3 ||
+      h->find_first_not_of("0123456789.") != std::string::npos) {
+    return proxy;
+  }
+  return {};
 }
 
 std::optional<std::string> EnvVar(const ExchangeContext& ctx, const std::string& name) {

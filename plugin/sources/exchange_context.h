@@ -58,10 +58,16 @@ std::chrono::milliseconds BudgetLeft(std::chrono::steady_clock::time_point deadl
 std::optional<std::string> EnvVar(const ExchangeContext& ctx, const std::string& name);
 
 // The real context for one request. Every client it makes uses `proxy` (the process's proxy
-// variables, registry::ProxyConfigFromEnvironment), whatever endpoint it is made for.
+// variables, registry::ProxyConfigFromEnvironment), except for link-local hosts (below).
 ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::string state_dir,
                                     std::function<std::chrono::system_clock::time_point()> now,
                                     registry::ProxyConfig proxy = {});
+
+// The proxy settings a client for `host` (host[:port]) gets: none for a link-local IPv4 address
+// (169.254.0.0/16, where clouds serve instance metadata: Azure IMDS, AWS IMDS, Google's metadata
+// server). Only this machine can ask its metadata service; through a proxy the answer would be
+// the proxy host's identity, or a refusal. `proxy` for every other host.
+registry::ProxyConfig ProxyConfigForHost(std::string_view host, const registry::ProxyConfig& proxy);
 
 // How a registry host is reached under an entry's transport rules: plain HTTP for `insecure: true`
 // and, unless the entry says `insecure: false`, for loopback hosts; https everywhere else.

@@ -28,3 +28,26 @@ TEST_CASE("EndpointForHost: plain HTTP only for loopback, or where the entry say
 
 }  // namespace
 }  // namespace pullguard
+
+namespace pullguard {
+
+TEST_CASE("ProxyConfigForHost: cloud metadata addresses (169.254.0.0/16) are never proxied") {
+  registry::ProxyConfig proxy;
+  proxy.http_proxy = "http://proxy.example:3128";
+  proxy.https_proxy = "http://proxy.example:3128";
+  for (const char* host : {"169.254.169.254", "169.254.169.254:80", "169.254.0.1"}) {
+    INFO(host);
+    registry::ProxyConfig got = ProxyConfigForHost(host, proxy);
+    CHECK(got.http_proxy.empty());
+    CHECK(got.https_proxy.empty());
+  }
+  // Names and other addresses keep the process's proxy; so does a spelling libcurl and Go read
+  // differently (CanonicalHost refuses it).
+  for (const char* host : {"169.254.example.org", "metadata.google.internal", "10.0.0.1",
+                           "myregistry.azurecr.io:443", "169.254.169.254.nip.io", "0251.254.0.1"}) {
+    INFO(host);
+    CHECK(ProxyConfigForHost(host, proxy).http_proxy == proxy.http_proxy);
+  }
+}
+
+}  // namespace pullguard
