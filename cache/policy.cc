@@ -46,7 +46,7 @@ Result<PolicyEnforcer> PolicyEnforcer::Make(VerificationPolicy policy,
 }
 
 bool PolicyEnforcer::RequireVerification(std::string_view image, bool pulled_by_kubelet,
-                                         std::string* why) const {
+                                         std::string_view* why) const {
   switch (policy_) {
     case VerificationPolicy::kNeverVerify:
       *why = "policy NeverVerify never verifies credentials";

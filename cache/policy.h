@@ -28,8 +28,10 @@ class PolicyEnforcer {
   static Result<PolicyEnforcer> Make(VerificationPolicy policy,
                                      const std::vector<std::string>& allowlist);
 
-  // True when credentials must be verified; `why` gets a sentence saying which rule decided.
-  bool RequireVerification(std::string_view image, bool pulled_by_kubelet, std::string* why) const;
+  // True when credentials must be verified; `why` gets a sentence saying which rule decided (a
+  // constant: nothing to allocate per decision).
+  bool RequireVerification(std::string_view image, bool pulled_by_kubelet,
+                           std::string_view* why) const;
   VerificationPolicy policy() const { return policy_; }
 
  private:

@@ -4,18 +4,22 @@
 #include "cache/pull_manager.h"
 
 #include <algorithm>
+#include <cstring>
+#include <initializer_list>
 #include <set>
+#include <string_view>
 
 #include "base/rfc3339.h"
 #include "cache/merge.h"
+#include "cache/packed_records.h"
 #include "matcher/reference.h"
 
 namespace pullguard {
 
 Result<std::string> TrimImageTagDigest(const std::string& image) {
-  auto ref = ParseKubernetesImage(image);
-  if (!ref.ok()) return MakeError(ErrorKind::kInvalidArgument, ref.error().message);
-  return ref->Name();
+  auto name = ParseNormalizedName(image);
+  if (!name.ok()) return MakeError(ErrorKind::kInvalidArgument, name.error().message);
+  return name;
 }
 
 PullManager::PullManager(RecordAccessor& accessor, PolicyEnforcer policy,
@@ -98,8 +102,55 @@ const ImagePullCredentials* FindMapping(const ImagePulledRecord& r, const std::s
   return nullptr;
 }
 
-std::string Coordinates(const std::string& ns, const std::string& name) {
-  return ns + "/" + name;
+// The same on a record the index reads in place.
+std::optional<PackedCredentials> FindMapping(const PackedRecordView& r, const std::string& key) {
+  std::optional<PackedCredentials> found;
+  auto take = [&](const PackedCredentials& c) {
+    found = c;
+    return true;
+  };
+  if (r.AnyMapping(
+          [&](std::string_view k, const PackedCredentials& c) { return k == key && take(c); })) {
+    return found;
+  }
+  r.AnyMapping([&](std::string_view k, const PackedCredentials& c) {
+    auto n = TrimImageTagDigest(std::string(k));
+    return n.ok() && *n == key && take(c);
+  });
+  return found;
+}
+
+bool MappingEmpty(const ImagePulledRecord& r) {
+  return r.credential_mapping.empty();
+}
+bool MappingEmpty(const PackedRecordView& r) {
+  return r.mapping_size() == 0;
+}
+
+template <class Secret>
+bool SameCoordinates(const PodSecret& pod, const Secret& s) {
+  return pod.uid == s.uid && pod.ns == s.ns && pod.name == s.name;
+}
+
+template <class Accounts>
+bool HasServiceAccount(const Accounts& accounts, const PodServiceAccount& sa) {
+  for (const auto& a : accounts) {
+    if (sa.uid == a.uid && sa.ns == a.ns && sa.name == a.name) return true;
+  }
+  return false;
+}
+
+// A reason from its pieces in one allocation: decisions run in loops (bench/cache_bench.cc).
+std::string Reason(std::initializer_list<std::string_view> parts) {
+  std::size_t size = 0;
+  for (std::string_view p : parts) size += p.size();
+  std::string out(size, '\0');
+  char* at = out.data();
+  for (std::string_view p : parts) {
+    if (!p.empty()) std::memcpy(at, p.data(), p.size());
+    at += p.size();
+  }
+  return out;
 }
 
 }  // namespace
@@ -112,19 +163,36 @@ PullCheck PullManager::MustAttemptImagePull(const std::string& image, const std:
     out.reason = "no imageRef: the runtime has no image for it";
     return out;
   }
+  // The index answers in place (PackedRecordView); any other accessor with a decoded record.
+  PackedRecordView packed;
+  auto in_place = accessor_.PeekPacked(image_ref, &packed);
+  if (in_place.ok() && *in_place) {
+    return CheckRecord(packed.present() ? &packed : nullptr, image, image_ref, pod_secrets, pod_sa);
+  }
   ImagePulledRecord storage;
-  // Points into the index (no copy) or at `storage`; valid until this call writes a record.
-  auto record = accessor_.PeekRecord(image_ref, storage);
+  // Points into the accessor or at `storage`.
+  auto record = in_place.ok() ? accessor_.PeekRecord(image_ref, storage)
+                              : Result<const ImagePulledRecord*>(in_place.error());
   if (!record.ok()) {
     out.error = true;
     out.reason = "cannot read the verification records (failing closed): " + record.error().message;
     return out;
   }
-  bool pulled_by_kubelet = *record != nullptr;
+  return CheckRecord(*record, image, image_ref, pod_secrets, pod_sa);
+}
+
+// MustAttemptImagePull once the record is read, for either form of it. The record is not read
+// again after a write (a write through the index may move what a packed view points at).
+template <class Record>
+PullCheck PullManager::CheckRecord(const Record* record, const std::string& image,
+                                   const std::string& image_ref,
+                                   const std::vector<PodSecret>& pod_secrets,
+                                   const std::optional<PodServiceAccount>& pod_sa) {
+  PullCheck out;
+  bool pulled_by_kubelet = record != nullptr;
   auto key = TrimImageTagDigest(image);
   if (pulled_by_kubelet && options_.separate_shared_digests && key.ok()) {
-    const auto& r = **record;
-    if (!r.credential_mapping.empty() && FindMapping(r, *key) == nullptr) {
+    if (!MappingEmpty(*record) && !FindMapping(*record, *key)) {
       pulled_by_kubelet = false;  // the digest was pulled under other names only
     }
   }
@@ -142,44 +210,46 @@ PullCheck PullManager::MustAttemptImagePull(const std::string& image, const std:
       pulled_by_kubelet = *intent;
     }
   }
-  std::string why;
+  std::string_view why;
   if (!policy_.RequireVerification(image, pulled_by_kubelet, &why)) {
     out.must_pull = false;
     out.reason = why;
     return out;
   }
-  if (*record == nullptr) {
-    out.reason = why + "; no record of a pull for imageRef " + image_ref;
+  if (record == nullptr) {
+    out.reason = Reason({why, "; no record of a pull for imageRef ", image_ref});
     return out;
   }
   if (!key.ok()) {
-    out.reason = why + "; the image name does not parse (" + key.error().message + ")";
+    out.reason = Reason({why, "; the image name does not parse (", key.error().message, ")"});
     return out;
   }
-  const ImagePulledRecord& rec = **record;
-  const ImagePullCredentials* cached = FindMapping(rec, *key);
-  if (cached == nullptr) {
-    out.reason = why + "; the record for " + image_ref + " has no credentials for " + *key;
+  const Record& rec = *record;
+  auto cached = FindMapping(rec, *key);
+  if (!cached) {
+    out.reason = Reason({why, "; the record for ", image_ref, " has no credentials for ", *key});
     return out;
   }
   if (options_.max_record_age && rec.last_updated_time &&
       options_.now() - *rec.last_updated_time > *options_.max_record_age) {
-    out.reason = why + "; the record for " + image_ref + " was last updated at " +
-                 FormatRfc3339(*rec.last_updated_time) + ", older than the configured maximum age";
+    out.reason =
+        Reason({why, "; the record for ", image_ref, " was last updated at ",
+                FormatRfc3339(*rec.last_updated_time), ", older than the configured maximum age"});
     return out;
   }
   if (options_.max_record_age && !rec.last_updated_time) {
-    out.reason = why + "; the record has no lastUpdatedTime and a maximum age is configured";
+    out.reason =
+        Reason({why, "; the record has no lastUpdatedTime and a maximum age is configured"});
     return out;
   }
   if (cached->node_pods_accessible) {
     out.must_pull = false;
-    out.reason =
-        why + "; " + *key + " was pulled anonymously or with node credentials (nodePodsAccessible)";
+    out.reason = Reason(
+        {why, "; ", *key, " was pulled anonymously or with node credentials (nodePodsAccessible)"});
     return out;
   }
   if (cached->kubernetes_secrets.empty() && cached->kubernetes_service_accounts.empty()) {
-    out.reason = why + "; the record for " + *key + " names no secret or service account";
+    out.reason = Reason({why, "; the record for ", *key, " names no secret or service account"});
     return out;
   }
   bool expired_match = false;
@@ -196,17 +266,17 @@ PullCheck PullManager::MustAttemptImagePull(const std::string& image, const std:
   for (const auto& pod : pod_secrets) {
     for (const auto& c : cached->kubernetes_secrets) {
       bool hashes = !c.credential_hash.empty() && pod.credential_hash == c.credential_hash;
-      bool coords = pod.SameCoordinates(c);
+      bool coords = SameCoordinates(pod, c);
       if (hashes && options_.credential_expired &&
-          options_.credential_expired(c.credential_hash, *key)) {
+          options_.credential_expired(std::string(c.credential_hash), *key)) {
         expired_match = true;
         continue;
       }
       if (hashes) {
         out.must_pull = false;
-        out.reason = why + "; pod secret " + Coordinates(pod.ns, pod.name) +
-                     " holds credentials that pulled " + *key + " (secret " +
-                     Coordinates(c.ns, c.name) + ")";
+        out.reason =
+            Reason({why, "; pod secret ", pod.ns, "/", pod.name, " holds credentials that pulled ",
+                    *key, " (secret ", c.ns, "/", c.name, ")"});
         if (!coords && cached_count < kWriteRecordWhileMatchingLimit) {
           record_pod_secret(pod);
         }
@@ -215,22 +285,20 @@ PullCheck PullManager::MustAttemptImagePull(const std::string& image, const std:
       if (coords && cached_count < kWriteRecordWhileMatchingLimit) {
         // A rotated secret: same coordinates, new content. kubelet trusts it and records it.
         out.must_pull = false;
-        out.reason = why + "; pod secret " + Coordinates(pod.ns, pod.name) + " pulled " + *key +
-                     " before and was rotated since";
+        out.reason = Reason({why, "; pod secret ", pod.ns, "/", pod.name, " pulled ", *key,
+                             " before and was rotated since"});
         record_pod_secret(pod);
         return out;
       }
     }
   }
-  if (pod_sa && std::find(cached->kubernetes_service_accounts.begin(),
-                          cached->kubernetes_service_accounts.end(),
-                          *pod_sa) != cached->kubernetes_service_accounts.end()) {
+  if (pod_sa && HasServiceAccount(cached->kubernetes_service_accounts, *pod_sa)) {
     out.must_pull = false;
     out.reason =
-        why + "; pod service account " + Coordinates(pod_sa->ns, pod_sa->name) + " pulled " + *key;
+        Reason({why, "; pod service account ", pod_sa->ns, "/", pod_sa->name, " pulled ", *key});
     return out;
   }
-  out.reason = why + "; none of the pod's credentials pulled " + *key;
+  out.reason = Reason({why, "; none of the pod's credentials pulled ", *key});
   if (expired_match) out.reason += " (a matching credential has expired)";
   return out;
 }

@@ -88,6 +88,13 @@ class PullManager {
   int IntentCount(const std::string& image) const;
 
  private:
+  // The rest of MustAttemptImagePull once the record is read (ImagePulledRecord, or the index's
+  // PackedRecordView); nullptr when there is none.
+  template <class Record>
+  PullCheck CheckRecord(const Record* record, const std::string& image,
+                        const std::string& image_ref, const std::vector<PodSecret>& pod_secrets,
+                        const std::optional<PodServiceAccount>& pod_sa);
+
   RecordAccessor& accessor_;
   PolicyEnforcer policy_;
   PullManagerOptions options_;

@@ -14,6 +14,8 @@
 
 namespace pullguard {
 
+class PackedRecordView;
+
 // A file that could not be read or decoded; listings report these instead of dropping them.
 struct StoreProblem {
   std::string file;  // relative to the store root, e.g. "pulled/sha256-…"
@@ -46,6 +48,12 @@ class RecordAccessor {
     if (!r->has_value()) return static_cast<const ImagePulledRecord*>(nullptr);
     storage = std::move(**r);
     return static_cast<const ImagePulledRecord*>(&storage);
+  }
+  // PeekRecord without decoding, for an accessor that keeps records packed (the index, pullguard's
+  // own): true when answered here, `out` then holding the record in place (or nothing when there
+  // is none) until the accessor changes; false to use PeekRecord.
+  virtual Result<bool> PeekPacked(const std::string& /*image_ref*/, PackedRecordView* /*out*/) {
+    return false;
   }
   virtual Status WriteRecord(const ImagePulledRecord& r) = 0;
   virtual Status DeleteRecord(const std::string& image_ref) = 0;

@@ -7,6 +7,7 @@
 #include "base/go_json.h"
 #include "base/rfc3339.h"
 #include "base/strict_json.h"
+#include "cache/record_fast_path.h"
 
 namespace pullguard {
 namespace {
@@ -112,6 +113,12 @@ void AppendCoordinates(std::string& out, const std::string& uid, const std::stri
 }  // namespace
 
 Result<ImagePulledRecord> DecodePulledRecord(std::string_view text) {
+  ImagePulledRecord r;
+  if (DecodePlainPulledRecord(text, &r)) return r;
+  return DecodePulledRecordStrict(text);
+}
+
+Result<ImagePulledRecord> DecodePulledRecordStrict(std::string_view text) {
   auto parsed = ParseStrictJson(text, "record");
   if (!parsed.ok()) return Corrupt("ImagePulledRecord: " + parsed.error().message);
   const json& j = *parsed;

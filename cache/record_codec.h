@@ -10,8 +10,13 @@
 
 namespace pullguard {
 
-// kCorrupt errors: the text is stored data that does not decode.
+// kCorrupt errors: the text is stored data that does not decode. Records in the plain form
+// kubelet writes take a fast path (cache/record_fast_path.h); everything else, and every error,
+// comes from the strict decoder below.
 Result<ImagePulledRecord> DecodePulledRecord(std::string_view text);
+// The strict decoder alone (a JSON tree, then the fields): the reference the fast path is held
+// to (tests/fuzz/records_fuzz.cc).
+Result<ImagePulledRecord> DecodePulledRecordStrict(std::string_view text);
 Result<ImagePullIntent> DecodePullIntent(std::string_view text);
 
 // What kubelet's serializer writes: compact JSON in Go field order, map keys sorted, HTML

@@ -2,27 +2,64 @@
 // never claims something the files do not hold.
 #include "cache/record_index.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>  // malloc_trim
+#endif
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
 namespace pullguard {
 
 Status RecordIndex::Load() {
-  auto recs = store_.ListRecords();
-  if (!recs.ok()) return recs.error();
+  auto names = store_.ListRecordFileNames();
+  if (!names.ok()) return names.error();
   auto ints = store_.ListIntents();
   if (!ints.ok()) return ints.error();
-  records_.clear();
+  loaded_ = false;
+  records_.Clear();
   intents_.clear();
   bad_records_.clear();
   bad_intents_.clear();
-  records_.reserve(recs->items.size());
-  for (std::size_t i = 0; i < recs->items.size(); ++i) {
-    auto& r = recs->items[i];
-    // A file whose name does not match its imageRef is invisible to lookups, as in kubelet.
-    if (RecordFileName(r.image_ref) != recs->files[i]) continue;
-    std::string key = r.image_ref;
-    records_.emplace(std::move(key), std::move(r));
+
+  // Reading, decoding and hashing (the file name check) run on every thread, files handed out in
+  // batches; packing into the shared arenas, a small part of the work, under one lock.
+  constexpr std::size_t kBatch = 64;
+  unsigned threads = threads_ != 0 ? threads_ : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, names->size() / kBatch + 1));
+  std::atomic<std::size_t> next{0};
+  std::mutex mu;
+  bool full = false;
+  std::vector<std::vector<StoreProblem>> problems(threads);
+  auto work = [&](unsigned t) {
+    for (;;) {
+      std::size_t begin = next.fetch_add(kBatch);
+      if (begin >= names->size()) return;
+      std::size_t end = std::min(begin + kBatch, names->size());
+      for (std::size_t i = begin; i < end; ++i) {
+        auto listed = store_.ReadListedRecord((*names)[i]);
+        if (listed.problem) problems[t].push_back(std::move(*listed.problem));
+        // A file whose name does not match its imageRef is invisible to lookups, as in kubelet.
+        if (!listed.record || RecordFileName(listed.record->image_ref) != (*names)[i]) continue;
+        std::lock_guard<std::mutex> l(mu);
+        full = !records_.Put(*listed.record) || full;
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work, t);
+  work(0);
+  for (auto& h : helpers) h.join();
+  if (full) {
+    records_.Clear();
+    return MakeError(ErrorKind::kInternal, "the record index is full (4 GiB); use the files");
   }
-  for (auto& p : recs->problems)
-    bad_records_.emplace(p.file.substr(p.file.rfind('/') + 1), p.error);
+  for (auto& list : problems) {
+    for (auto& p : list) bad_records_.emplace(p.file.substr(p.file.rfind('/') + 1), p.error);
+  }
   for (std::size_t i = 0; i < ints->items.size(); ++i) {
     if (RecordFileName(ints->items[i].image) != ints->files[i]) continue;
     intents_.insert(std::move(ints->items[i].image));
@@ -30,19 +67,27 @@ Status RecordIndex::Load() {
   for (auto& p : ints->problems)
     bad_intents_.emplace(p.file.substr(p.file.rfind('/') + 1), p.error);
   loaded_ = true;
+#if defined(__GLIBC__)
+  // The load's own allocations (the file list, read buffers, each thread's decoded records) are
+  // free now but would stay resident, about as large again as the index (bench/NOTES.md).
+  names->clear();
+  names->shrink_to_fit();
+  malloc_trim(0);
+#endif
   return Status::Ok();
 }
 
-const ImagePulledRecord* RecordIndex::Find(const std::string& image_ref) const {
-  auto it = records_.find(image_ref);
-  return it == records_.end() ? nullptr : &it->second;
+void RecordIndex::Remember(const ImagePulledRecord& r) {
+  if (!records_.Put(r)) {
+    loaded_ = false;
+    records_.Clear();
+  }
 }
 
 Result<std::optional<ImagePulledRecord>> RecordIndex::GetRecord(const std::string& image_ref) {
   if (!loaded_) return store_.GetRecord(image_ref);
-  if (auto it = records_.find(image_ref); it != records_.end()) {
-    return std::optional<ImagePulledRecord>(it->second);
-  }
+  std::optional<ImagePulledRecord> out(std::in_place);
+  if (records_.Get(image_ref, &*out)) return out;
   if (!bad_records_.empty()) {
     auto bad = bad_records_.find(RecordFileName(image_ref));
     if (bad != bad_records_.end()) return bad->second;
@@ -53,7 +98,7 @@ Result<std::optional<ImagePulledRecord>> RecordIndex::GetRecord(const std::strin
 Result<const ImagePulledRecord*> RecordIndex::PeekRecord(const std::string& image_ref,
                                                          ImagePulledRecord& storage) {
   if (!loaded_) return RecordAccessor::PeekRecord(image_ref, storage);
-  if (auto it = records_.find(image_ref); it != records_.end()) return &it->second;
+  if (records_.Get(image_ref, &storage)) return static_cast<const ImagePulledRecord*>(&storage);
   if (!bad_records_.empty()) {
     auto bad = bad_records_.find(RecordFileName(image_ref));
     if (bad != bad_records_.end()) return bad->second;
@@ -61,14 +106,24 @@ Result<const ImagePulledRecord*> RecordIndex::PeekRecord(const std::string& imag
   return static_cast<const ImagePulledRecord*>(nullptr);
 }
 
+Result<bool> RecordIndex::PeekPacked(const std::string& image_ref, PackedRecordView* out) {
+  if (!loaded_) return false;
+  if (records_.View(image_ref, out)) return true;
+  if (!bad_records_.empty()) {
+    auto bad = bad_records_.find(RecordFileName(image_ref));
+    if (bad != bad_records_.end()) return bad->second;
+  }
+  return true;  // absent: `out` holds nothing
+}
+
 Result<std::optional<ImagePulledRecord>> RecordIndex::GetRecordForUpdate(
     const std::string& image_ref) {
   auto r = store_.GetRecord(image_ref);
   if (r.ok() && loaded_) {
     if (r->has_value()) {
-      records_[image_ref] = **r;
+      Remember(**r);
     } else {
-      records_.erase(image_ref);
+      records_.Erase(image_ref);
     }
     bad_records_.erase(RecordFileName(image_ref));
   }
@@ -78,7 +133,7 @@ Result<std::optional<ImagePulledRecord>> RecordIndex::GetRecordForUpdate(
 Status RecordIndex::WriteRecord(const ImagePulledRecord& r) {
   PG_TRY(store_.WriteRecord(r));
   if (loaded_) {
-    records_[r.image_ref] = r;
+    Remember(r);
     bad_records_.erase(RecordFileName(r.image_ref));
   }
   return Status::Ok();
@@ -87,7 +142,7 @@ Status RecordIndex::WriteRecord(const ImagePulledRecord& r) {
 Status RecordIndex::DeleteRecord(const std::string& image_ref) {
   PG_TRY(store_.DeleteRecord(image_ref));
   if (loaded_) {
-    records_.erase(image_ref);
+    records_.Erase(image_ref);
     bad_records_.erase(RecordFileName(image_ref));
   }
   return Status::Ok();
@@ -124,10 +179,10 @@ Status RecordIndex::DeleteIntent(const std::string& image) {
 Result<Listing<ImagePulledRecord>> RecordIndex::ListRecords() {
   if (!loaded_) return store_.ListRecords();
   Listing<ImagePulledRecord> out;
-  for (const auto& [ref, r] : records_) {
+  records_.ForEach([&](const ImagePulledRecord& r) {
     out.items.push_back(r);
-    out.files.push_back(RecordFileName(ref));
-  }
+    out.files.push_back(RecordFileName(r.image_ref));
+  });
   for (const auto& [file, e] : bad_records_) out.problems.push_back({"pulled/" + file, e});
   return out;
 }

@@ -96,46 +96,82 @@ Status FileRecordStore::DeleteIntent(const std::string& image) {
 
 namespace {
 
-template <class T, class Decode>
-Result<Listing<T>> ListDirOf(Env& env, const std::string& root, const char* sub, Decode decode) {
-  Listing<T> out;
-  std::string dir = root + "/" + sub;
+// The record file names of a listed directory: temp files, foreign names and lock files left out.
+Result<std::vector<std::string>> ListNames(Env& env, const std::string& dir) {
   auto names = env.ListDir(dir);
   if (!names.ok()) return names.error();
-  for (const std::string& name : *names) {
-    if (!IsRecordFileName(name)) continue;  // temp files, foreign names, lock files
-    std::string path = dir + "/" + name;
-    auto data = env.ReadFile(path, FileRecordStore::kMaxRecordBytes);
-    if (!data.ok()) {
-      auto info = env.Stat(path);
-      if (info.ok() && info->is_dir) continue;                  // kubelet skips subdirectories
-      if (data.error().kind == ErrorKind::kNotFound) continue;  // removed since listing
-      out.problems.push_back({std::string(sub) + "/" + name, data.error()});
-      continue;
-    }
-    auto item = decode(*data);
-    if (!item.ok()) {
-      out.problems.push_back({std::string(sub) + "/" + name,
-                              MakeError(ErrorKind::kCorrupt, std::string(sub) + "/" + name + ": " +
-                                                                 item.error().message)});
-      continue;
-    }
-    out.items.push_back(std::move(*item));
-    out.files.push_back(name);
+  std::vector<std::string> out;
+  out.reserve(names->size());
+  for (std::string& name : *names) {
+    if (IsRecordFileName(name)) out.push_back(std::move(name));
   }
   return out;
+}
+
+// One listed file: its item, its problem, or neither (a subdirectory, or removed since listing).
+template <class T, class Decode>
+void ReadListed(Env& env, const std::string& root, const char* sub, const std::string& name,
+                Decode decode, std::optional<T>* item, std::optional<StoreProblem>* problem) {
+  std::string path = root + "/" + sub + "/" + name;
+  auto data = env.ReadFile(path, FileRecordStore::kMaxRecordBytes);
+  if (!data.ok()) {
+    auto info = env.Stat(path);
+    if (info.ok() && info->is_dir) return;                  // kubelet skips subdirectories
+    if (data.error().kind == ErrorKind::kNotFound) return;  // removed since listing
+    *problem = StoreProblem{std::string(sub) + "/" + name, data.error()};
+    return;
+  }
+  auto decoded = decode(*data);
+  if (!decoded.ok()) {
+    *problem = StoreProblem{std::string(sub) + "/" + name,
+                            MakeError(ErrorKind::kCorrupt, std::string(sub) + "/" + name + ": " +
+                                                               decoded.error().message)};
+    return;
+  }
+  *item = std::move(*decoded);
+}
+
+template <class T, class Decode>
+Result<Listing<T>> ListDirOf(Env& env, const std::string& root, const char* sub, Decode decode) {
+  auto names = ListNames(env, root + "/" + sub);
+  if (!names.ok()) return names.error();
+  Listing<T> out;
+  for (std::string& name : *names) {
+    std::optional<T> item;
+    std::optional<StoreProblem> problem;
+    ReadListed<T>(env, root, sub, name, decode, &item, &problem);
+    if (problem) out.problems.push_back(std::move(*problem));
+    if (!item) continue;
+    out.items.push_back(std::move(*item));
+    out.files.push_back(std::move(name));
+  }
+  return out;
+}
+
+Result<ImagePulledRecord> DecodeRecord(std::string_view t) {
+  return DecodePulledRecord(t);
 }
 
 }  // namespace
 
 Result<Listing<ImagePulledRecord>> FileRecordStore::ListRecords() {
-  return ListDirOf<ImagePulledRecord>(env_, root_, "pulled",
-                                      [](std::string_view t) { return DecodePulledRecord(t); });
+  return ListDirOf<ImagePulledRecord>(env_, root_, "pulled", DecodeRecord);
 }
 
 Result<Listing<ImagePullIntent>> FileRecordStore::ListIntents() {
   return ListDirOf<ImagePullIntent>(env_, root_, "pulling",
                                     [](std::string_view t) { return DecodePullIntent(t); });
+}
+
+Result<std::vector<std::string>> FileRecordStore::ListRecordFileNames() {
+  return ListNames(env_, root_ + "/pulled");
+}
+
+FileRecordStore::ListedRecord FileRecordStore::ReadListedRecord(const std::string& file_name) {
+  ListedRecord out;
+  ReadListed<ImagePulledRecord>(env_, root_, "pulled", file_name, DecodeRecord, &out.record,
+                                &out.problem);
+  return out;
 }
 
 Result<std::unique_ptr<FileLock>> FileRecordStore::LockStripe(const std::string& kind,

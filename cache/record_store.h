@@ -2,7 +2,9 @@
 // Env seam, with atomic writes and striped flock locks in a sibling locks/ directory.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cache/record_accessor.h"
 
@@ -42,6 +44,16 @@ class FileRecordStore : public RecordAccessor {
 
   // Decodes one file of pulled/ (by its name); used by the index and the audit.
   Result<ImagePulledRecord> ReadRecordFile(const std::string& file_name);
+
+  // ListRecords in two steps, for a reader that spreads the files over threads (the index): the
+  // record file names of pulled/, then one of them as the listing treats it. Neither holds state,
+  // so both may run on several threads when the Env allows it (the POSIX one does).
+  Result<std::vector<std::string>> ListRecordFileNames();
+  struct ListedRecord {
+    std::optional<ImagePulledRecord> record;
+    std::optional<StoreProblem> problem;  // neither: skipped, as kubelet skips subdirectories
+  };
+  ListedRecord ReadListedRecord(const std::string& file_name);
 
  private:
   Result<std::unique_ptr<FileLock>> LockStripe(const std::string& kind, const std::string& file,

@@ -1,5 +1,6 @@
-// Image references as distribution/reference and Kubernetes see them: the grammar (RE2, compiled
-// once), digest checks, normalisation (docker.io, library/), familiar form, tag defaulting.
+// Image references as distribution/reference and Kubernetes see them: the grammar (hand-written,
+// matcher/reference_grammar.h), digest checks, normalisation (docker.io, library/), familiar form,
+// tag defaulting.
 #pragma once
 
 #include <string>
@@ -42,6 +43,10 @@ Result<Reference> ParseNormalizedReference(std::string_view s, ReferenceError* w
 // Kubernetes' view (pkg/util/parsers.ParseImageName): normalised, tag and digest both kept, tag
 // defaulted to "latest" only when neither is present.
 Result<Reference> ParseKubernetesImage(std::string_view s, ReferenceError* why = nullptr);
+
+// ParseNormalizedReference(s)->Name() without building a Reference: the normalised repository
+// ("docker.io/library/busybox"), the key of kubelet's credential records.
+Result<std::string> ParseNormalizedName(std::string_view s, ReferenceError* why = nullptr);
 
 // distribution/reference.Parse: the grammar and digest checks without normalisation; `domain`
 // is empty when the name has none ("test_com"), and "Foo/bar" keeps "Foo" as its domain.

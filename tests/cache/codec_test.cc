@@ -8,6 +8,7 @@
 #include "base/sha256.h"
 #include "cache/credential_hash.h"
 #include "cache/record_codec.h"
+#include "cache/record_fast_path.h"
 #include "tests/cache/cache_test_util.h"
 
 using namespace pullguard;
@@ -140,6 +141,8 @@ TEST_CASE("strict decoding refuses what Kubernetes' strict serializer refuses") 
   };
   for (const char* b : bad) {
     INFO(b);
+    ImagePulledRecord fast;
+    CHECK_FALSE(DecodePlainPulledRecord(b, &fast));
     auto r = DecodePulledRecord(b);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::kCorrupt);
@@ -153,6 +156,52 @@ TEST_CASE("strict decoding refuses what Kubernetes' strict serializer refuses") 
       DecodePullIntent(
           R"({"kind":"ImagePulledRecord","apiVersion":"kubelet.config.k8s.io/v1beta1","image":"a"})")
           .ok());
+}
+
+TEST_CASE("the plain-record fast path takes kubelet's files and agrees with the strict decoder") {
+  int n = 0;
+  for (const auto& name : pullguard::testing::FilesIn(TestdataDir() + "/pulled")) {
+    std::string text = Slurp(TestdataDir() + "/pulled/" + name);
+    INFO(name);
+    auto strict = DecodePulledRecordStrict(text);
+    ImagePulledRecord fast;
+    bool plain = DecodePlainPulledRecord(text, &fast);
+    CHECK(plain == strict.ok());  // every valid upstream record is in the plain form
+    if (plain) {
+      CHECK(fast == *strict);
+      ++n;
+    }
+  }
+  CHECK(n == 11);
+  // What the strict decoder takes but the fast path leaves to it: escapes, non-ASCII, a DEL.
+  for (
+      const char* other : {
+          R"({"kind":"ImagePulledRecord","apiVersion":"kubelet.config.k8s.io/v1beta1","imageRef":"\u0072"})",
+          "{\"kind\":\"ImagePulledRecord\",\"apiVersion\":\"kubelet.config.k8s.io/v1beta1\","
+          "\"imageRef\":\"caf\\u00e9\xc3\xa9\"}",
+          "{\"kind\":\"ImagePulledRecord\",\"apiVersion\":\"kubelet.config.k8s.io/v1beta1\","
+          "\"imageRef\":\"\x7f\"}",
+      }) {
+    INFO(other);
+    ImagePulledRecord fast;
+    CHECK_FALSE(DecodePlainPulledRecord(other, &fast));
+    auto r = DecodePulledRecord(other);
+    REQUIRE(r.ok());
+    CHECK(*r == *DecodePulledRecordStrict(other));
+  }
+  // JSON whitespace anywhere, nulls, empty lists and objects: both, the same value.
+  const std::string spaced =
+      " \n{ \"credentialMapping\" :{\"a\":null,\"b\":{ },\"c\":{\"kubernetesSecrets\":[ ],"
+      "\"kubernetesServiceAccounts\":[{\"uid\":null,\"name\":\"n\"}],\"nodePodsAccessible\":"
+      "false}},\r\t\"imageRef\":null,\"lastUpdatedTime\":\"2024-10-21T14:26:40+02:00\","
+      "\"apiVersion\":\"kubelet.config.k8s.io/v1alpha1\",\"kind\":\"ImagePulledRecord\"} \n";
+  ImagePulledRecord fast;
+  REQUIRE(DecodePlainPulledRecord(spaced, &fast));
+  auto strict = DecodePulledRecordStrict(spaced);
+  REQUIRE(strict.ok());
+  CHECK(fast == *strict);
+  CHECK(fast.api_version == kApiV1Alpha1);
+  CHECK(fast.credential_mapping.size() == 3);
 }
 
 TEST_CASE("null fields decode to zero values, a null time encodes as null") {

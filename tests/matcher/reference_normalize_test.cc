@@ -110,6 +110,9 @@ TEST_CASE("normalize: upstream TestParseRepositoryInfo") {
     CHECK(r->String() == tc.full);
     CHECK(r->domain == tc.domain);
     CHECK(r->path == tc.remote);
+    auto name = pullguard::ParseNormalizedName(in);
+    REQUIRE(name.ok());
+    CHECK(*name == tc.full);  // no tag or digest in these: the full form is the name
   }
 }
 
@@ -214,6 +217,9 @@ TEST_CASE("kubernetes: upstream parsers_test TestParseImageName") {
   CHECK(r->Name() == v.repo);
   CHECK(r->tag == v.tag);
   CHECK(r->digest == v.digest);
+  auto name = pullguard::ParseNormalizedName(v.input);
+  REQUIRE(name.ok());
+  CHECK(*name == v.repo);
 }
 
 TEST_CASE("kubernetes: ParseImageName rejects what ParseNormalizedNamed rejects") {
@@ -221,6 +227,7 @@ TEST_CASE("kubernetes: ParseImageName rejects what ParseNormalizedNamed rejects"
       GENERATE("ROOT", "http://root", "", ":", "nodejs@@", "nodejs::", "nodejs@sha256:asdf@");
   CAPTURE(input);
   CHECK_FALSE(ParseKubernetesImage(input).ok());
+  CHECK_FALSE(pullguard::ParseNormalizedName(input).ok());
 }
 
 // The examples in spec/matching.md, with the error kind each invalid one must report.

@@ -1,12 +1,16 @@
 // distribution/reference regexp_test.go (TestDomainRegexp, TestFullNameRegexp,
-// TestReferenceRegexp, TestIdentifierRegexp) against the RE2 grammar, with submatches.
+// TestReferenceRegexp, TestIdentifierRegexp) against the hand-written grammar and its RE2 oracle,
+// with submatches; then both on every short string over the grammar's alphabet.
 #include <catch2/catch.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "matcher/reference_grammar.h"
+#include "tests/support/reference_grammar_re2.h"
 
 namespace g = pullguard::grammar;
+namespace oracle = pullguard::testing::re2_grammar;
 
 TEST_CASE("grammar: upstream TestDomainRegexp") {
   auto v = GENERATE(values<std::pair<const char*, bool>>({
@@ -43,6 +47,7 @@ TEST_CASE("grammar: upstream TestDomainRegexp") {
   }));
   CAPTURE(v.first);
   CHECK(g::MatchDomain(v.first) == v.second);
+  CHECK(oracle::MatchDomain(v.first) == v.second);
 }
 
 namespace {
@@ -132,13 +137,20 @@ TEST_CASE("grammar: upstream TestFullNameRegexp") {
       {"Foo/FarB", false, {}},
   }));
   CAPTURE(v.input);
-  std::string domain;
-  std::string path;
+  std::string_view domain;
+  std::string_view path;
   bool matched = g::MatchName(v.input, &domain, &path);
   CHECK(matched == v.match);
   if (matched && !v.subs.empty()) {
     CHECK(domain == v.subs[0]);
     CHECK(path == v.subs[1]);
+  }
+  std::string oracle_domain;
+  std::string oracle_path;
+  CHECK(oracle::MatchName(v.input, &oracle_domain, &oracle_path) == v.match);
+  if (matched) {
+    CHECK(domain == oracle_domain);
+    CHECK(path == oracle_path);
   }
 }
 
@@ -159,16 +171,18 @@ TEST_CASE("grammar: upstream TestReferenceRegexp") {
       {"registry.com:8080/myapp@2bad", false, {}},
   }));
   CAPTURE(v.input);
-  std::string name;
-  std::string tag;
-  std::string digest;
-  bool matched = g::MatchReference(v.input, &name, &tag, &digest);
+  g::ReferenceMatch m;
+  bool matched = g::MatchReference(v.input, &m);
   CHECK(matched == v.match);
   if (matched) {
-    CHECK(name == v.subs[0]);
-    CHECK(tag == v.subs[1]);
-    CHECK(digest == v.subs[2]);
+    CHECK(m.name == v.subs[0]);
+    CHECK(m.tag == v.subs[1]);
+    CHECK(m.digest == v.subs[2]);
   }
+  std::string oracle_name;
+  std::string oracle_tag;
+  std::string oracle_digest;
+  CHECK(oracle::MatchReference(v.input, &oracle_name, &oracle_tag, &oracle_digest) == v.match);
 }
 
 TEST_CASE("grammar: upstream TestIdentifierRegexp") {
@@ -181,20 +195,66 @@ TEST_CASE("grammar: upstream TestIdentifierRegexp") {
   }));
   CAPTURE(v.first);
   CHECK(g::MatchIdentifier(v.first) == v.second);
+  CHECK(oracle::MatchIdentifier(v.first) == v.second);
 }
 
-TEST_CASE("grammar: the RE2 objects are compiled once per process") {
-  std::string a;
-  std::string b;
-  std::string c;
-  (void)g::MatchDomain("a.b");
-  (void)g::MatchName("a/b", &a, &b);
-  (void)g::MatchReference("a/b:c", &a, &b, &c);
-  (void)g::MatchIdentifier("x");
-  (void)g::MatchDigest("x");
-  (void)g::MatchLowerHex("x");
-  int after_first = g::CompiledRegexCount();
-  CHECK(after_first == 6);
-  for (int i = 0; i < 100; ++i) (void)g::MatchReference("a/b:c", &a, &b, &c);
-  CHECK(g::CompiledRegexCount() == after_first);
+namespace {
+
+// Every function of the hand-written grammar against the oracle on one input, submatches included.
+void CheckAgainstOracle(const std::string& in) {
+  CAPTURE(in);
+  REQUIRE(g::MatchDomain(in) == oracle::MatchDomain(in));
+  REQUIRE(g::MatchIdentifier(in) == oracle::MatchIdentifier(in));
+  REQUIRE(g::MatchDigest(in) == oracle::MatchDigest(in));
+  REQUIRE(g::MatchLowerHex(in) == oracle::MatchLowerHex(in));
+  std::string_view a, b;
+  std::string oa, ob, oc;
+  bool name = g::MatchName(in, &a, &b);
+  REQUIRE(name == oracle::MatchName(in, &oa, &ob));
+  if (name) REQUIRE((a == oa && b == ob));
+  g::ReferenceMatch m;
+  bool ref = g::MatchReference(in, &m);
+  REQUIRE(ref == oracle::MatchReference(in, &oa, &ob, &oc));
+  if (ref) {
+    REQUIRE((m.name == oa && m.tag == ob && m.digest == oc));
+    std::string domain, path;
+    REQUIRE(oracle::MatchName(oa, &domain, &path));
+    REQUIRE((m.domain == domain && m.path == path));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("grammar: agrees with the RE2 oracle on every short string over its alphabet") {
+  // Each byte class the grammar tells apart, once: lower, upper, digit, hex, every separator.
+  const std::string alphabet = "aA0f._-/:@[]+";
+  std::vector<std::string> level = {""};
+  std::size_t checked = 0;
+  for (int len = 0; len <= 4; ++len) {
+    std::vector<std::string> next;
+    for (const std::string& s : level) {
+      CheckAgainstOracle(s);
+      ++checked;
+      if (len < 4) {
+        for (char c : alphabet) next.push_back(s + c);
+      }
+    }
+    level = std::move(next);
+  }
+  CHECK(checked == 1 + 13 + 169 + 2197 + 28561);
+  // The same short strings inside the long forms: tags of 127-129 bytes, digests of 31-33 hex
+  // digits, a domain with a port, so length limits and digest shapes are crossed too.
+  const std::string hex32(32, 'a');
+  for (const std::string& mid : {std::string("a"), std::string("A:"), std::string("_"),
+                                 std::string("a.b"), std::string("0-"), std::string("+a")}) {
+    for (const std::string& prefix :
+         {std::string(""), std::string("x.io:5000/"), std::string("[::1]/"), std::string("a/b")}) {
+      CheckAgainstOracle(prefix + mid);
+      CheckAgainstOracle(prefix + "r:" + std::string(126, 'v') + mid);
+      CheckAgainstOracle(prefix + "r@" + mid + ":" + hex32);
+      CheckAgainstOracle(prefix + "r@sha256" + mid + ":" + hex32.substr(1));
+      CheckAgainstOracle(prefix + "r:t@" + mid + "b:" + hex32 + "F");
+      CheckAgainstOracle(mid + ":" + hex32);
+    }
+  }
 }
