@@ -76,7 +76,7 @@ class Decoder {
     UnknownKeys(e, where,
                 {"match", "cacheKeyType", "cacheDuration", "static", "dockerConfig",
                  "tokenExchange", "refreshToken", "federatedToken", "gcp", "verify", "insecure",
-                 "caFile", "clientCert", "clientKey"},
+                 "caFile", "clientCert", "clientKey", "ecr"},
                 /*entry_level=*/true);
 
     auto m = e.find("match");
@@ -150,7 +150,7 @@ class Decoder {
     if (sources == 0) {
       Problem(where,
               "no credential source (want one of: static, dockerConfig, tokenExchange, "
-              "refreshToken, federatedToken, gcp)");
+              "refreshToken, federatedToken, gcp, ecr)");
     } else if (sources > 1) {
       Problem(where, "more than one credential source; keep one");
     }

@@ -101,6 +101,7 @@ Status TryCredential(const std::string& host, const registry::TransportOptions& 
 void DryRunEntry(const DoctorOptions& o, const Config& config, std::size_t i, Env& env, Report& r) {
   const RegistryEntry& e = config.registries[i];
   const std::string name = "registries[" + std::to_string(i) + "] dry run";
+  if (std::holds_alternative<EcrSourceSpec>(e.source)) return CheckEcrEntry(o, config, i, env, r);
   const auto* gcp = std::get_if<GcpSourceSpec>(&e.source);
   if (std::holds_alternative<TokenExchangeSourceSpec>(e.source) ||
       std::holds_alternative<FederatedTokenSourceSpec>(e.source) ||
