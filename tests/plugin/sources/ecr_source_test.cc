@@ -68,7 +68,7 @@ std::string Signer(const registry::HttpRequest& r) {
   return c == std::string::npos ? "" : a.substr(c + 11, a.find('/', c) - c - 11);
 }
 
-// Scripted AWS: IMDS at http://imds.test, container credentials at http://127.0.0.1:9/creds,
+// Scripted AWS: IMDS at http://169.254.169.254, container credentials at http://127.0.0.1:9/creds,
 // STS at https://sts.test, ECR at https://ecr.test. The ECR password names its signer.
 struct FakeAws {
   int ecr_throttles = 0;      // answer ThrottlingException this many times first
@@ -77,10 +77,11 @@ struct FakeAws {
   bool imds_timeout = false;  // the token PUT never answers (hop limit)
   bool imds_no_role = false;  // 404 on the role list
   system_clock::duration ecr_lifetime = hours(12);
+  system_clock::time_point now = kNow;  // ECR's clock: tokens are issued from it
   std::map<std::string, int> count;
 
   Result<registry::HttpResponse> Handle(const registry::HttpRequest& r) {
-    if (r.url.starts_with("http://imds.test")) {
+    if (r.url.starts_with("http://169.254.169.254")) {
       ++count["imds"];
       if (r.method == "PUT") {
         if (imds_timeout) return MakeError(ErrorKind::kNetwork, "request to x timed out");
@@ -92,10 +93,10 @@ struct FakeAws {
         ++count["imds-v1"];
         return Response(401);
       }
-      if (r.url == "http://imds.test/latest/meta-data/iam/security-credentials/") {
+      if (r.url == "http://169.254.169.254/latest/meta-data/iam/security-credentials/") {
         return imds_no_role ? Response(404) : Response(200, "node-role");
       }
-      if (r.url == "http://imds.test/latest/meta-data/iam/security-credentials/node-role") {
+      if (r.url == "http://169.254.169.254/latest/meta-data/iam/security-credentials/node-role") {
         return Response(200, CredJson("ASIANODE", "node-secret", "node-token"));
       }
       return Response(404);
@@ -152,7 +153,7 @@ struct FakeAws {
                         {{"date", "Tue, 14 Nov 2023 21:58:20 GMT"}});
       }
       auto expires =
-          std::chrono::duration_cast<seconds>((kNow + ecr_lifetime).time_since_epoch()).count();
+          std::chrono::duration_cast<seconds>((now + ecr_lifetime).time_since_epoch()).count();
       return Response(200, R"({"authorizationData":[{"authorizationToken":")" +
                                Base64Encode("AWS:pw-" + Signer(r)) + R"(","expiresAt":)" +
                                std::to_string(expires) + "}]}");
@@ -169,7 +170,7 @@ EcrSourceSpec Spec() {
   EcrSourceSpec s;
   s.ecr_endpoint = "https://ecr.test";
   s.sts_endpoint = "https://sts.test";
-  s.imds_endpoint = "http://imds.test";  // not loopback: only the test's fake client reaches it
+  s.imds_endpoint = "http://169.254.169.254";
   return s;
 }
 
@@ -490,7 +491,10 @@ TEST_CASE("ecr: a cached token is renewed before kubelet could hold an expired o
   CHECK(d >= kMinute);
   // ...and renewed after that, never answered with a zero cacheDuration.
   w.ctx.now = [] { return kNow + hours(12) - minutes(5); };
-  REQUIRE(w.Ask().ok());
+  w.aws.now = kNow + hours(12) - minutes(5);
+  auto renewed = w.Ask();
+  REQUIRE(renewed.ok());
+  CHECK(*renewed->expires_at == w.aws.now + hours(12));
   CHECK(w.aws.count["ecr"] == 2);
 }
 
