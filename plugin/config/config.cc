@@ -154,6 +154,11 @@ class Decoder {
     } else if (sources > 1) {
       Problem(where, "more than one credential source; keep one");
     }
+    // An ECR token lives 12 hours and the answer's cacheDuration follows its expiresAt (minus
+    // the safety margin); the 5-minute default would only make kubelet exec again for nothing.
+    if (!e.contains("cacheDuration") && std::holds_alternative<EcrSourceSpec>(out.source)) {
+      out.cache_duration = kEcrDefaultCacheDuration;
+    }
   }
 
   StaticSourceSpec Static(const json& s, const std::string& where) {

@@ -22,6 +22,8 @@ inline constexpr std::string_view kConfigApiVersion = "pullguard.io/v1alpha1";
 inline constexpr std::string_view kConfigKind = "PullguardConfig";
 inline constexpr std::string_view kDefaultStateDir = "/var/lib/pullguard";
 inline constexpr GoDuration kDefaultCacheDuration = 5 * kMinute;
+// An ecr entry without cacheDuration: the token decides (expiresAt less the safety margin).
+inline constexpr GoDuration kEcrDefaultCacheDuration = 12 * kHour;
 inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 
 // static: {username, password | passwordFile}.
