@@ -146,10 +146,11 @@ class EcrSource : public ExchangeSource {
       // ECR issues 12-hour tokens; one that is nearly expired on arrival means the node's clock
       // is far off (or the endpoint is not ECR).
       auto left = std::chrono::duration_cast<std::chrono::seconds>(auth->expires_at - now);
+      std::string when = left.count() > 0 ? "expires in " + std::to_string(left.count()) + " s"
+                                          : "expired " + std::to_string(-left.count()) + " s ago";
       return MakeError(ErrorKind::kCorrupt, "ECR GetAuthorizationToken at " + endpoint.url +
-                                                " issued a token that expires in " +
-                                                std::to_string(left.count()) +
-                                                " s (ECR's last 12 h): is the node's clock right?");
+                                                " issued a token that " + when +
+                                                " (ECR's last 12 h): is the node's clock right?");
     }
     return registry::CachedToken{Secret(auth->username + ":" + auth->password.reveal()), Secret(),
                                  now, auth->expires_at};

@@ -172,6 +172,18 @@ expect_ok role
 [ "$(count sts)" = 1 ] && [ "$(count ecr)" = 1 ] || pg_fail "role calls: $(curl -s "$AWS/count")"
 curl -s "$AWS/count" | grep -q "\"$ROLE_PULL/" || pg_fail "ECR was not signed by the assumed role: $(curl -s "$AWS/count")"
 
+pg_log "doctor: the identity chain's answering link, one signed call"
+aws_reset
+"$bin" doctor --config="$role_cfg" --image="$HOST/team/app" >"$PG_DIR/out/doctor.out" 2>&1 || true
+grep -q "ecr identity.*IMDSv2 answered" "$PG_DIR/out/doctor.out" || {
+  cat "$PG_DIR/out/doctor.out" >&2
+  pg_fail "doctor names no identity link"
+}
+grep -q "ecr call.*GetAuthorizationToken at $AWS (us-west-2) issued a token for $HOST" "$PG_DIR/out/doctor.out" ||
+  pg_fail "doctor made no signed call: $(cat "$PG_DIR/out/doctor.out")"
+[ "$(count ecr)" = 1 ] || pg_fail "doctor made $(count ecr) ECR calls, want 1"
+! grep -qF -- "$reg_pw" "$PG_DIR/out/doctor.out" || pg_fail "doctor printed the registry password"
+
 pg_log "per-pod role (KEP-4412): service-account token + annotation -> AssumeRoleWithWebIdentity"
 pod_cfg=$(config pod "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
     ecr: {}")

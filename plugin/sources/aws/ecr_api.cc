@@ -44,7 +44,8 @@ Result<EcrAuthorization> ParseAuthorizationTokenAnswer(std::string_view json) {
     if (u < 0x20 || u == 0x7f) return Corrupt("has a control character in its authorizationToken");
   }
   auto exp = d.find("expiresAt");
-  if (exp == d.end() || !exp->is_number()) return Corrupt("has no expiresAt");
+  if (exp == d.end()) return Corrupt("has no expiresAt");
+  if (!exp->is_number()) return Corrupt("has an expiresAt that is not a number (epoch seconds)");
   double at = exp->get<double>();
   // Epoch seconds within 1970..2200; anything else is no real answer.
   if (!std::isfinite(at) || at <= 0 || at > 7258118400.0) return Corrupt("has an odd expiresAt");

@@ -48,7 +48,7 @@ TEST_CASE("ECR answer: refusals never echo the token", "[ecr-api]") {
       {Answer(Base64Encode("AWS:")), "not <user>:<password>"},
       {Answer(Base64Encode("AWS:SENTINEL\n-ecr-pw")), "control character"},
       {R"({"authorizationData":[{"authorizationToken":")" + secret + R"("}]})", "no expiresAt"},
-      {Answer(secret, "\"tomorrow\""), "no expiresAt"},
+      {Answer(secret, "\"tomorrow\""), "expiresAt that is not a number"},
       {Answer(secret, "-5"), "odd expiresAt"},
       {Answer(secret, "1e300"), "odd expiresAt"},
       {R"({"authorizationData":[{"authorizationToken":"a","authorizationToken":"b"}]})",
