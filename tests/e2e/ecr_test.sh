@@ -76,30 +76,6 @@ get() {
   request "$@" | "$bin" get-credentials --config="$config" >"$PG_DIR/out/$name.json" \
     2>"$PG_DIR/err/$name" || rc=$?
 }
-expect_ok() {
-  [ "$rc" -eq 0 ] || pg_fail "$1: exit $rc: $(cat "$PG_DIR/err/$1")"
-  [ ! -s "$PG_DIR/err/$1" ] || pg_fail "$1: wrote to stderr: $(cat "$PG_DIR/err/$1")"
-}
-expect_fail() {
-  local name=$1 needle=$2
-  [ "$rc" -ne 0 ] || pg_fail "$name: exit 0, want a failure"
-  [ ! -s "$PG_DIR/out/$name.json" ] || pg_fail "$name: wrote to stdout on failure"
-  [ "$(wc -l <"$PG_DIR/err/$name")" -eq 1 ] || pg_fail "$name: want one stderr line: $(cat "$PG_DIR/err/$name")"
-  grep -q -- "$needle" "$PG_DIR/err/$name" || pg_fail "$name: stderr lacks '$needle': $(cat "$PG_DIR/err/$name")"
-}
-field() {
-  python3 -c 'import json,sys
-r=json.load(open(sys.argv[1]))
-print(r["cacheDuration"] if sys.argv[2]=="-" else r["auth"][sys.argv[2]][sys.argv[3]])' \
-    "$PG_DIR/out/$1.json" "$2" "${3:-}"
-}
-config() {
-  local name=$1 body=$2
-  printf 'apiVersion: pullguard.io/v1alpha1\nkind: PullguardConfig\nstateDir: %s\nregistries:\n%s\n' \
-    "$PG_DIR/state-$name" "$body" >"$PG_DIR/$name.yaml"
-  chmod 600 "$PG_DIR/$name.yaml"
-  echo "$PG_DIR/$name.yaml"
-}
 
 CTR_OK=0
 if pg_start_containerd; then CTR_OK=1; else pg_log "containerd cannot run here (not root?)"; fi
@@ -122,30 +98,30 @@ pull_with() {
 
 # ---------------------------------------------------------------------------------------------
 pg_log "node identity (IMDSv2) -> signed GetAuthorizationToken -> containerd pull"
-node_cfg=$(config node "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
+node_cfg=$(pg_config node "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
     cacheKeyType: Registry
     ecr: {}")
 get node "$node_cfg" "$HOST/team/app:v1"
-expect_ok node
-[ "$(field node "$HOST" username)" = AWS ] || pg_fail "username $(field node "$HOST" username)"
-[ "$(field node "$HOST" password)" = "$reg_pw" ] || pg_fail "the password is not the registry's"
+pg_expect_ok node
+[ "$(pg_field node "$HOST" username)" = AWS ] || pg_fail "username $(pg_field node "$HOST" username)"
+[ "$(pg_field node "$HOST" password)" = "$reg_pw" ] || pg_fail "the password is not the registry's"
 # 12 h token, 5 min margin: 11h55m (give or take the second the exec took).
-dur=$(field node -)
+dur=$(pg_field node -)
 python3 -c 'import re,sys; d=sys.argv[1]; m=re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?",d); s=int(m[1] or 0)*3600+int(m[2] or 0)*60+int(m[3] or 0); assert 42880<=s<=42900, d' "$dur" ||
   pg_fail "cacheDuration $dur, want about 11h55m"
 [ "$(count imds_put)" = 1 ] && [ "$(count imds_get)" = 2 ] || pg_fail "IMDS: $(curl -s "$AWS/count")"
 [ "$(count imds_v1)" = 0 ] || pg_fail "pullguard spoke IMDSv1"
 [ "$(count ecr)" = 1 ] && [ "$(count sts)" = 0 ] || pg_fail "calls: $(curl -s "$AWS/count")"
 pg_log "requests per cold exec: $(($(count imds_put) + $(count imds_get) + $(count ecr) + $(count sts)))"
-pull_with node AWS "$(field node "$HOST" password)" "$HOST/team/app:v1"
+pull_with node AWS "$(pg_field node "$HOST" password)" "$HOST/team/app:v1"
 
 get node-again "$node_cfg" "$HOST/team/app:v1"
-expect_ok node-again
+pg_expect_ok node-again
 [ "$(count ecr)" = 1 ] && [ "$(count imds_put)" = 1 ] || pg_fail "a cached answer called AWS: $(curl -s "$AWS/count")"
 find "$PG_DIR/state-node/tokens" -type f -name '*.json' -perm 0600 | grep -q . || pg_fail "no 0600 token cache file"
 
 pg_log "32 concurrent cold execs: one GetAuthorizationToken"
-many_cfg=$(config many "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
+many_cfg=$(pg_config many "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
     ecr: {}")
 aws_reset
 aws_knobs '{"delay_ms": 300}'
@@ -164,11 +140,11 @@ aws_knobs '{"delay_ms": 0}'
 
 # ---------------------------------------------------------------------------------------------
 pg_log "roleArn: AssumeRole signed by the node identity"
-role_cfg=$(config role "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
+role_cfg=$(pg_config role "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
     ecr: {roleArn: \"$ROLE_PULL\"}")
 aws_reset
 get role "$role_cfg" "$HOST/team/app"
-expect_ok role
+pg_expect_ok role
 [ "$(count sts)" = 1 ] && [ "$(count ecr)" = 1 ] || pg_fail "role calls: $(curl -s "$AWS/count")"
 curl -s "$AWS/count" | grep -q "\"$ROLE_PULL/" || pg_fail "ECR was not signed by the assumed role: $(curl -s "$AWS/count")"
 
@@ -185,58 +161,58 @@ grep -q "ecr call.*GetAuthorizationToken at $AWS (us-west-2) issued a token for 
 ! grep -qF -- "$reg_pw" "$PG_DIR/out/doctor.out" || pg_fail "doctor printed the registry password"
 
 pg_log "per-pod role (KEP-4412): service-account token + annotation -> AssumeRoleWithWebIdentity"
-pod_cfg=$(config pod "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
+pod_cfg=$(pg_config pod "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
     ecr: {}")
 aws_reset
 get pod "$pod_cfg" "$HOST/team/app:v1" "$sa_pod" "$ROLE_POD"
-expect_ok pod
+pg_expect_ok pod
 [ "$(count sts)" = 1 ] && [ "$(count imds_put)" = 0 ] || pg_fail "pod role calls: $(curl -s "$AWS/count")"
 curl -s "$AWS/count" | grep -q "\"$ROLE_POD/" || pg_fail "ECR was not signed by the pod's role"
-pull_with pod AWS "$(field pod "$HOST" password)" "$HOST/team/app:v1"
+pull_with pod AWS "$(pg_field pod "$HOST" password)" "$HOST/team/app:v1"
 get pod-denied "$pod_cfg" "$HOST/team/app" "$sa_other" "$ROLE_POD"
-expect_fail pod-denied "AssumeRoleWithWebIdentity"
+pg_expect_fail pod-denied "AssumeRoleWithWebIdentity"
 grep -q AccessDenied "$PG_DIR/err/pod-denied" || pg_fail "denied pod: $(cat "$PG_DIR/err/pod-denied")"
 get pod-no-annotation "$pod_cfg" "$HOST/team/app" "$sa_other"
-expect_ok pod-no-annotation  # node identity (cloud-provider-aws #1281)
+pg_expect_ok pod-no-annotation  # node identity (cloud-provider-aws #1281)
 
 # ---------------------------------------------------------------------------------------------
 pg_log "faults: throttling retried, STS AccessDenied, clock skew, non-ECR host, IMDS down"
 aws_reset
 aws_knobs '{"throttle": 2}'
-cfg=$(config throttle "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
+cfg=$(pg_config throttle "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
     ecr: {}")
 get throttle "$cfg" "$HOST/team/app"
-expect_ok throttle
+pg_expect_ok throttle
 [ "$(count ecr)" = 3 ] || pg_fail "throttled twice: want 3 ECR calls, got $(count ecr)"
 aws_knobs '{"throttle": 100}'
-cfg=$(config throttle-out "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
+cfg=$(pg_config throttle-out "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
     ecr: {}")
 get throttle-out "$cfg" "$HOST/team/app"
-expect_fail throttle-out "ThrottlingException"
+pg_expect_fail throttle-out "ThrottlingException"
 aws_knobs '{"throttle": 0, "deny_sts": true}'
-cfg=$(config denied "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
+cfg=$(pg_config denied "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
     ecr: {roleArn: \"arn:aws:iam::$ACCOUNT:role/other\"}")
 get denied "$cfg" "$HOST/team/app"
-expect_fail denied "AccessDenied"
+pg_expect_fail denied "AccessDenied"
 aws_knobs '{"deny_sts": false}'
 # Clock skew: AWS's clock 15 minutes behind the node's.
 aws_knobs '{"skew_s": -900}'
-cfg=$(config skew "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
+cfg=$(pg_config skew "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
     ecr: {}")
 get skew "$cfg" "$HOST/team/app"
-expect_fail skew "clock"
+pg_expect_fail skew "clock"
 grep -q "900 s ahead" "$PG_DIR/err/skew" || pg_fail "skew not measured: $(cat "$PG_DIR/err/skew")"
 aws_knobs '{"skew_s": 0}'
-cfg=$(config other-host "  - match: [\"registry.example\"]
+cfg=$(pg_config other-host "  - match: [\"registry.example\"]
     ecr: {}")
 get other-host "$cfg" "registry.example/team/app"
-expect_fail other-host "is not an Amazon ECR registry host"
-cfg=$(config imds-down "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
+pg_expect_fail other-host "is not an Amazon ECR registry host"
+cfg=$(pg_config imds-down "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]
     ecr: {}")
 rc=0
 request "$HOST/team/app" | AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$(pg_free_port) \
   "$bin" get-credentials --config="$cfg" >"$PG_DIR/out/imds-down.json" 2>"$PG_DIR/err/imds-down" || rc=$?
-expect_fail imds-down "IMDS"
+pg_expect_fail imds-down "IMDS"
 
 # ---------------------------------------------------------------------------------------------
 pg_log "no secret in any stderr or log"

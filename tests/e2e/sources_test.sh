@@ -81,31 +81,6 @@ get() {
   request "$image" "$sa" | "$bin" get-credentials --config="$config" >"$PG_DIR/out/$name.json" \
     2>"$PG_DIR/err/$name" || rc=$?
 }
-expect_ok() {
-  [ "$rc" -eq 0 ] || pg_fail "$1: exit $rc: $(cat "$PG_DIR/err/$1")"
-  [ ! -s "$PG_DIR/err/$1" ] || pg_fail "$1: wrote to stderr"
-}
-expect_fail() {
-  local name=$1 needle=$2
-  [ "$rc" -ne 0 ] || pg_fail "$name: exit 0, want a failure"
-  [ ! -s "$PG_DIR/out/$name.json" ] || pg_fail "$name: wrote to stdout on failure"
-  [ "$(wc -l <"$PG_DIR/err/$name")" -eq 1 ] || pg_fail "$name: want one stderr line: $(cat "$PG_DIR/err/$name")"
-  grep -q -- "$needle" "$PG_DIR/err/$name" || pg_fail "$name: stderr lacks '$needle': $(cat "$PG_DIR/err/$name")"
-}
-# field NAME KEY FIELD -> auth[KEY][FIELD] (or cacheDuration with KEY=-)
-field() {
-  python3 -c 'import json,sys
-r=json.load(open(sys.argv[1]))
-print(r["cacheDuration"] if sys.argv[2]=="-" else r["auth"][sys.argv[2]][sys.argv[3]])' \
-    "$PG_DIR/out/$1.json" "$2" "${3:-}"
-}
-config() {
-  local name=$1 body=$2
-  printf 'apiVersion: pullguard.io/v1alpha1\nkind: PullguardConfig\nstateDir: %s\nregistries:\n%s\n' \
-    "$PG_DIR/state-$name" "$body" >"$PG_DIR/$name.yaml"
-  chmod 600 "$PG_DIR/$name.yaml"
-  echo "$PG_DIR/$name.yaml"
-}
 
 CTR_OK=0
 if pg_start_containerd; then CTR_OK=1; else pg_log "containerd cannot run here (not root?)"; fi
@@ -130,7 +105,7 @@ pull_refused() {
 
 # ---------------------------------------------------------------------------------------------
 pg_log "tokenExchange: service-account token -> access token -> containerd pull"
-cfg=$(config exchange "  - match: [\"$REG\"]
+cfg=$(pg_config exchange "  - match: [\"$REG\"]
     cacheKeyType: Image
     cacheDuration: 1h
     tokenExchange:
@@ -138,21 +113,21 @@ cfg=$(config exchange "  - match: [\"$REG\"]
       username: exchanged
       audience: registry.example")
 get exchange "$cfg" "$REG/team/app" "$sa_alice"
-expect_ok exchange
-ex_user=$(field exchange "$REG" username)
-ex_pass=$(field exchange "$REG" password)
+pg_expect_ok exchange
+ex_user=$(pg_field exchange "$REG" username)
+ex_pass=$(pg_field exchange "$REG" password)
 SECRETS+=("$ex_pass")
 [ "$ex_user" = exchanged ] || pg_fail "tokenExchange username $ex_user"
 [ "$ex_pass" != "$sa_alice" ] || pg_fail "tokenExchange echoed the service-account token"
 # expires_in 600: margin 60 s -> at most 540 s, whole seconds.
-dur=$(field exchange -)
+dur=$(pg_field exchange -)
 python3 -c 'import re,sys; d=sys.argv[1]; m=re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?",d); s=int(m[1] or 0)*60+int(m[2] or 0); assert d and 500<=s<=540, d' "$dur" ||
   pg_fail "tokenExchange cacheDuration $dur"
 pull_with exchange "$ex_user" "$ex_pass" "$REG/team/app:v1"
 curl -s "$EXCH/count" | grep -q '"exchange": 1' || pg_fail "want one exchange: $(curl -s "$EXCH/count")"
 get exchange-again "$cfg" "$REG/team/app" "$sa_alice"
-expect_ok exchange-again
-[ "$(field exchange-again "$REG" password)" = "$ex_pass" ] || pg_fail "the token cache was not used"
+pg_expect_ok exchange-again
+[ "$(pg_field exchange-again "$REG" password)" = "$ex_pass" ] || pg_fail "the token cache was not used"
 curl -s "$EXCH/count" | grep -q '"exchange": 1' || pg_fail "second exec exchanged again"
 find "$PG_DIR/state-exchange/tokens" -type f -name '*.json' -perm 0600 | grep -q . ||
   pg_fail "no 0600 token cache file"
@@ -162,13 +137,13 @@ for s in "${SECRETS[@]}"; do
 done
 
 get exchange-unknown "$cfg" "$REG/team/app" "$sa_unknown"
-expect_fail exchange-unknown "refused the service-account token"
+pg_expect_fail exchange-unknown "refused the service-account token"
 get exchange-none "$cfg" "$REG/team/app"
-expect_fail exchange-none "no serviceAccountToken"
+pg_expect_fail exchange-none "no serviceAccountToken"
 
 pg_log "tokenExchange without a token falls back to node credentials when allowed"
 (umask 077 && printf '%s\n' "$bob_pw" >"$PG_DIR/bob.pw")
-cfg=$(config fallback "  - match: [\"$REG\"]
+cfg=$(pg_config fallback "  - match: [\"$REG\"]
     tokenExchange:
       endpoint: $EXCH/token-exchange
       username: exchanged
@@ -177,78 +152,78 @@ cfg=$(config fallback "  - match: [\"$REG\"]
   - match: [\"$REG\"]
     static: {username: bob, passwordFile: $PG_DIR/bob.pw}")
 get fallback "$cfg" "$REG/team/app"
-expect_ok fallback
-[ "$(field fallback "$REG" username)" = bob ] || pg_fail "fallback did not give node credentials"
+pg_expect_ok fallback
+[ "$(pg_field fallback "$REG" username)" = bob ] || pg_fail "fallback did not give node credentials"
 get fallback-sa "$cfg" "$REG/team/app" "$sa_alice"
-expect_ok fallback-sa
-[ "$(field fallback-sa "$REG" username)" = exchanged ] || pg_fail "with a token the exchange wins"
+pg_expect_ok fallback-sa
+[ "$(pg_field fallback-sa "$REG" username)" = exchanged ] || pg_fail "with a token the exchange wins"
 
 # ---------------------------------------------------------------------------------------------
 pg_log "refreshToken: node login once, kubelet gets the refresh token, containerd pulls"
 (umask 077 && printf '%s\n' "$alice_pw" >"$PG_DIR/alice.pw")
-refresh_cfg=$(config refresh "  - match: [\"$REG\"]
+refresh_cfg=$(pg_config refresh "  - match: [\"$REG\"]
     refreshToken: {username: alice, passwordFile: $PG_DIR/alice.pw, lifetime: 1h}")
 token_reset
 get refresh "$refresh_cfg" "$REG/team/app"
-expect_ok refresh
-rt_user=$(field refresh "$REG" username)
-rt_pass=$(field refresh "$REG" password)
+pg_expect_ok refresh
+rt_user=$(pg_field refresh "$REG" username)
+rt_pass=$(pg_field refresh "$REG" password)
 SECRETS+=("$rt_pass")
 [ "$rt_user" = 00000000-0000-0000-0000-000000000000 ] || pg_fail "refreshToken username $rt_user"
 [ "$rt_pass" != "$alice_pw" ] || pg_fail "refreshToken handed out the node password"
 [ "$(token_count post)" = 1 ] || pg_fail "want one login POST, got $(token_count post)"
 get refresh-again "$refresh_cfg" "$REG/other/app"
-expect_ok refresh-again
-[ "$(field refresh-again "$REG" password)" = "$rt_pass" ] || pg_fail "refresh token not cached"
+pg_expect_ok refresh-again
+[ "$(pg_field refresh-again "$REG" password)" = "$rt_pass" ] || pg_fail "refresh token not cached"
 [ "$(token_count total)" = 1 ] || pg_fail "second exec logged in again"
 pull_with refresh "$rt_user" "$rt_pass" "$REG/team/app:v1"
 pull_refused refresh-bogus "$rt_user" "not-a-refresh-token" "$REG/other/app:v1"
 
 # ---------------------------------------------------------------------------------------------
 pg_log "federatedToken: Basic robot:serviceAccountToken -> token -> containerd pull"
-cfg=$(config federated "  - match: [\"$REG\"]
+cfg=$(pg_config federated "  - match: [\"$REG\"]
     federatedToken: {endpoint: $EXCH/oauth2/federation/robot/token, robot: org+puller}")
 get federated "$cfg" "$REG/team/app" "$sa_alice"
-expect_ok federated
-fd_user=$(field federated "$REG" username)
-fd_pass=$(field federated "$REG" password)
+pg_expect_ok federated
+fd_user=$(pg_field federated "$REG" username)
+fd_pass=$(pg_field federated "$REG" password)
 SECRETS+=("$fd_pass")
 [ "$fd_user" = org+puller ] || pg_fail "federatedToken username $fd_user"
 pull_with federated "$fd_user" "$fd_pass" "$REG/other/app:v1"
 get federated-unknown "$cfg" "$REG/team/app" "$sa_unknown"
-expect_fail federated-unknown "refused the service-account token"
+pg_expect_fail federated-unknown "refused the service-account token"
 
 # ---------------------------------------------------------------------------------------------
 pg_log "preflight (verify: true) against the token-mode registry"
 (umask 077 && printf '%s\n' "$carol_pw" >"$PG_DIR/carol.pw" && printf 'wrong-%s\n' "$bob_pw" >"$PG_DIR/wrong.pw")
 verify_cfg() {
-  config "$1" "  - match: [\"$REG\"]
+  pg_config "$1" "  - match: [\"$REG\"]
     verify: true
     static: {username: $2, passwordFile: $PG_DIR/$3}"
 }
 cfg=$(verify_cfg verify-bob bob bob.pw)
 get verify-bob "$cfg" "$REG/team/app"
-expect_ok verify-bob
+pg_expect_ok verify-bob
 ls "$PG_DIR/state-verify-bob/evidence" | grep -q . || pg_fail "no evidence recorded for the proof"
 get verify-bob-tag "$cfg" "$REG/team/app:v1"
-expect_ok verify-bob-tag
+pg_expect_ok verify-bob-tag
 grep -rqF "$served_digest" "$PG_DIR/state-verify-bob/image_manager/pulled" ||
   pg_fail "the manifest digest $served_digest was not recorded"
 get verify-bob-other "$cfg" "$REG/other/app"
-expect_fail verify-bob-other "refused pull of other/app"
+pg_expect_fail verify-bob-other "refused pull of other/app"
 get verify-bob-missing "$cfg" "$REG/team/nothing"
-expect_fail verify-bob-missing "refused pull of team/nothing"
+pg_expect_fail verify-bob-missing "refused pull of team/nothing"
 cfg=$(verify_cfg verify-carol carol carol.pw)
 get verify-carol "$cfg" "$REG/team/app"
-expect_fail verify-carol "refused"
+pg_expect_fail verify-carol "refused"
 cfg=$(verify_cfg verify-wrong bob wrong.pw)
 get verify-wrong "$cfg" "$REG/team/app"
-expect_fail verify-wrong "refused the credential"
-cfg=$(config verify-alice "  - match: [\"$REG\"]
+pg_expect_fail verify-wrong "refused the credential"
+cfg=$(pg_config verify-alice "  - match: [\"$REG\"]
     verify: true
     static: {username: alice, passwordFile: $PG_DIR/alice.pw}")
 get verify-alice-missing "$cfg" "$REG/team/nothing"
-expect_fail verify-alice-missing "has no repository team/nothing"
+pg_expect_fail verify-alice-missing "has no repository team/nothing"
 
 # ---------------------------------------------------------------------------------------------
 concurrent() {
@@ -265,14 +240,14 @@ concurrent() {
   [ "$(cat "$PG_DIR"/out/$name-*.json | sort -u | wc -l)" -eq 1 ] || pg_fail "$name: answers differ"
 }
 pg_log "32 concurrent execs, refreshToken: one login at the token server"
-cfg=$(config many-refresh "  - match: [\"$REG\"]
+cfg=$(pg_config many-refresh "  - match: [\"$REG\"]
     refreshToken: {username: alice, passwordFile: $PG_DIR/alice.pw}")
 # A slow token server widens the window in which the execs overlap.
 curl -s -X POST -d '{"delay_ms": 300}' "$PG_TOKEN_URL/config" >/dev/null
 token_reset
 concurrent many-refresh "$cfg" "$REG/team/app"
 [ "$(token_count total)" = 1 ] || pg_fail "32 execs made $(token_count total) token requests, want 1"
-SECRETS+=("$(field many-refresh-1 "$REG" password)")
+SECRETS+=("$(pg_field many-refresh-1 "$REG" password)")
 
 # registry_requests: /v2/ requests docker-registry has logged so far (a line is written when a
 # response ends, a moment after the client has it).
@@ -281,7 +256,7 @@ registry_requests() {
   pg_registry_requests "$PG_DIR/token-registry/registry.log"
 }
 pg_log "32 concurrent execs, preflight: one flight (1 token request, at most 2 registry requests)"
-cfg=$(config many-verify "  - match: [\"$REG\"]
+cfg=$(pg_config many-verify "  - match: [\"$REG\"]
     verify: true
     static: {username: bob, passwordFile: $PG_DIR/bob.pw}")
 token_reset

@@ -117,4 +117,9 @@ Error AwsCallError(std::string_view where, const registry::HttpResponse& respons
   return MakeError(refused ? ErrorKind::kUnauthorized : ErrorKind::kNetwork, text);
 }
 
+Error StatusError(std::string_view where, int status) {
+  return MakeError(status == 401 || status == 403 ? ErrorKind::kUnauthorized : ErrorKind::kNetwork,
+                   std::string(where) + " answered HTTP " + std::to_string(status));
+}
+
 }  // namespace pullguard::aws

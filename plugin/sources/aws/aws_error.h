@@ -28,6 +28,10 @@ bool IsThrottling(std::string_view code);
 // A signature refused because the request's time is too far from AWS's (5 minutes).
 bool IsClockSkew(const AwsErrorAnswer& e);
 
+// A non-2xx answer without an AWS error body: "<where> answered HTTP <status>", 401/403
+// kUnauthorized, the rest kNetwork.
+Error StatusError(std::string_view where, int status);
+
 // "<where> refused ...: <Code>: <message>" with the error kind for its class (throttling:
 // kUnavailable; access, token and signature refusals: kUnauthorized; the rest kNetwork). A clock
 // skew names the offset between `now` and the answer's Date header. The message is cut at its

@@ -101,10 +101,7 @@ Result<EcrAuthorization> GetAuthorizationToken(const ExchangeContext& ctx, const
     return e;
   }
   if (r->response.status < 200 || r->response.status > 299) {
-    return MakeError(r->response.status == 401 || r->response.status == 403
-                         ? ErrorKind::kUnauthorized
-                         : ErrorKind::kNetwork,
-                     where + " answered HTTP " + std::to_string(r->response.status));
+    return StatusError(where, r->response.status);
   }
   auto a = ParseAuthorizationTokenAnswer(r->response.body);
   if (!a.ok()) return MakeError(a.error().kind, where + ": " + a.error().message);

@@ -9,7 +9,6 @@
 
 #include "base/ascii.h"
 #include "base/quote.h"
-#include "base/rfc3339.h"
 #include "plugin/config/config_sources.h"
 #include "plugin/sources/aws/imds.h"
 #include "plugin/sources/aws/sts.h"
@@ -274,10 +273,8 @@ Result<AwsCredentials> ParseCredentialDocument(std::string_view json, std::strin
   if (auto t = str("Token")) c.session_token = Secret(*t);
   if (j.contains("Expiration")) {
     auto e = str("Expiration");
-    auto when =
-        e ? ParseRfc3339(*e)
-          : Result<std::chrono::sys_seconds>(MakeError(ErrorKind::kCorrupt, "not a string"));
-    if (!when.ok()) return bad("has an Expiration that is not an RFC 3339 time");
+    auto when = e ? ParseCredentialExpiration(*e) : std::nullopt;
+    if (!when) return bad("has an Expiration that is not an RFC 3339 time before 2200");
     c.expires_at = *when;
   }
   return c;

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "base/ascii.h"
+#include "base/rfc3339.h"
 #include "base/sha256.h"
 #include "registry/url.h"
 
@@ -219,6 +220,15 @@ SigV4Signature SignV4(SigV4Request& request, const AwsCredentials& credentials,
       Secret("AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + scope +
              ", SignedHeaders=" + signed_headers + ", Signature=" + signature);
   return out;
+}
+
+std::optional<std::chrono::system_clock::time_point> ParseCredentialExpiration(
+    std::string_view rfc3339) {
+  // 7258118400 is 2200-01-01T00:00:00Z.
+  constexpr std::chrono::sys_seconds kLatest{std::chrono::seconds(7258118400)};
+  auto t = ParseRfc3339(rfc3339);
+  if (!t.ok() || *t >= kLatest) return std::nullopt;
+  return std::chrono::system_clock::time_point(*t);
 }
 
 }  // namespace pullguard::aws

@@ -24,6 +24,11 @@ struct AwsCredentials {
   std::optional<std::chrono::system_clock::time_point> expires_at;
 };
 
+// A credential's Expiration (STS, IMDS, container endpoints): RFC 3339, and before 2200 so that
+// the nanosecond system_clock (which ends in 2262) holds it. nullopt: not such a time.
+std::optional<std::chrono::system_clock::time_point> ParseCredentialExpiration(
+    std::string_view rfc3339);
+
 struct SigV4Request {
   std::string method;  // "POST"
   std::string path;    // the URL's path as sent ("/", "/ecr/"); normalised and encoded here

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "base/ascii.h"
-#include "base/rfc3339.h"
 #include "plugin/sources/aws/aws_call.h"
 #include "registry/url.h"
 
@@ -170,10 +169,7 @@ Result<StsCredentials> Call(const ExchangeContext& ctx, const AwsEndpoint& sts,
     return e;
   }
   if (r->response.status < 200 || r->response.status > 299) {
-    return MakeError(r->response.status == 401 || r->response.status == 403
-                         ? ErrorKind::kUnauthorized
-                         : ErrorKind::kNetwork,
-                     where + " answered HTTP " + std::to_string(r->response.status));
+    return StatusError(where, r->response.status);
   }
   auto a = ParseStsAnswer(r->response.body, action);
   if (!a.ok()) return MakeError(a.error().kind, where + ": " + a.error().message);
@@ -227,8 +223,8 @@ Result<StsAnswer> ParseStsAnswer(std::string_view xml, std::string_view action) 
     bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z');
     if (!ok || c.credentials.access_key_id.size() > 128) return Corrupt("a malformed AccessKeyId");
   }
-  auto exp = ParseRfc3339(expiration);
-  if (!exp.ok()) return Corrupt("Expiration is not an RFC 3339 time");
+  auto exp = ParseCredentialExpiration(expiration);
+  if (!exp) return Corrupt("Expiration is not an RFC 3339 time before 2200");
   c.credentials.expires_at = *exp;
   c.assumed_role_arn =
       TrimSpace(s.values[s.action + "Response/" + s.action + "Result/AssumedRoleUser/Arn"]);
