@@ -274,7 +274,7 @@ Result<AwsCredentials> ParseCredentialDocument(std::string_view json, std::strin
   if (j.contains("Expiration")) {
     auto e = str("Expiration");
     auto when = e ? ParseCredentialExpiration(*e) : std::nullopt;
-    if (!when) return bad("has an Expiration that is not an RFC 3339 time before 2200");
+    if (!when) return bad("has an Expiration that is not an RFC 3339 time from 1970 to 2200");
     c.expires_at = *when;
   }
   return c;

@@ -227,7 +227,7 @@ std::optional<std::chrono::system_clock::time_point> ParseCredentialExpiration(
   // 7258118400 is 2200-01-01T00:00:00Z.
   constexpr std::chrono::sys_seconds kLatest{std::chrono::seconds(7258118400)};
   auto t = ParseRfc3339(rfc3339);
-  if (!t.ok() || *t >= kLatest) return std::nullopt;
+  if (!t.ok() || *t < std::chrono::sys_seconds{} || *t >= kLatest) return std::nullopt;
   return std::chrono::system_clock::time_point(*t);
 }
 

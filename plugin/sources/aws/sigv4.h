@@ -24,8 +24,8 @@ struct AwsCredentials {
   std::optional<std::chrono::system_clock::time_point> expires_at;
 };
 
-// A credential's Expiration (STS, IMDS, container endpoints): RFC 3339, and before 2200 so that
-// the nanosecond system_clock (which ends in 2262) holds it. nullopt: not such a time.
+// A credential's Expiration (STS, IMDS, container endpoints): RFC 3339, from 1970 to before 2200
+// so that the nanosecond system_clock (1677..2262) holds it. nullopt: not such a time.
 std::optional<std::chrono::system_clock::time_point> ParseCredentialExpiration(
     std::string_view rfc3339);
 

@@ -224,7 +224,7 @@ Result<StsAnswer> ParseStsAnswer(std::string_view xml, std::string_view action) 
     if (!ok || c.credentials.access_key_id.size() > 128) return Corrupt("a malformed AccessKeyId");
   }
   auto exp = ParseCredentialExpiration(expiration);
-  if (!exp) return Corrupt("Expiration is not an RFC 3339 time before 2200");
+  if (!exp) return Corrupt("Expiration is not an RFC 3339 time from 1970 to 2200");
   c.credentials.expires_at = *exp;
   c.assumed_role_arn =
       TrimSpace(s.values[s.action + "Response/" + s.action + "Result/AssumedRoleUser/Arn"]);

@@ -100,11 +100,15 @@ TEST_CASE("STS XML: refusals", "[sts]") {
             "<AccessKeyId>A</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
             "<SessionToken>t</SessionToken><Expiration>tomorrow</Expiration>"),
        "RFC 3339"},
-      // Found by the fuzzer: a year past the nanosecond clock's end (2262) overflowed it.
+      // Found by the fuzzer: years outside the nanosecond clock's range (1677..2262) overflowed it.
       {Wrap("AssumeRole",
             "<AccessKeyId>A</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
             "<SessionToken>t</SessionToken><Expiration>4198-01-01T00:00:00Z</Expiration>"),
-       "before 2200"},
+       "from 1970 to 2200"},
+      {Wrap("AssumeRole",
+            "<AccessKeyId>A</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
+            "<SessionToken>t</SessionToken><Expiration>0805-01-01T00:00:00Z</Expiration>"),
+       "from 1970 to 2200"},
       {Wrap("AssumeRole",
             "<AccessKeyId>A B</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
             "<SessionToken>t</SessionToken><Expiration>2026-01-01T00:00:00Z</Expiration>"),
