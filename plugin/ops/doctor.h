@@ -30,13 +30,12 @@ struct DoctorOptions {
   std::string bin_dir;              // empty: binary checks skipped
   std::vector<std::string> images;  // extra dry runs of full requests (--image)
   std::function<std::chrono::system_clock::time_point()> now;
-  // The process environment (the ecr source's AWS_* variables, as kubelet passes them).
-  std::function<std::optional<std::string>(const std::string&)> getenv;
   // The clock skew a registry's Date header may show before it is a failure.
   std::chrono::seconds max_skew{60};
   // The process's proxy variables (registry::ProxyConfigFromEnvironment), as get-credentials uses.
   registry::ProxyConfig proxy;
-  // The process environment, as get-credentials reads it (cloud endpoints: GCE_METADATA_HOST).
+  // The process environment, as get-credentials reads it (cloud endpoints: GCE_METADATA_HOST, the
+  // ecr source's AWS_* variables).
   std::function<std::optional<std::string>(const std::string&)> getenv;
 };
 

@@ -48,7 +48,7 @@ void CheckEcrEntry(const DoctorOptions& o, const Config& config, std::size_t i, 
     return;
   }
   const std::string region = spec.region.empty() ? host->region : spec.region;
-  ExchangeContext ctx = MakeExchangeContext(Secret(), config.state_dir, o.now);
+  ExchangeContext ctx = MakeExchangeContext(Secret(), config.state_dir, o.now, o.proxy);
   ctx.getenv = o.getenv;
   ctx.transport = e.transport;
   auto ecr = aws::ResolveEndpoint(aws::AwsService::kEcr, spec, o.getenv, *host, region);

@@ -9,6 +9,7 @@
 #include "base/base64.h"
 #include "base/strict_json.h"
 #include "plugin/sources/aws/aws_call.h"
+#include "registry/token_flow.h"
 #include "registry/url.h"
 
 namespace pullguard::aws {
@@ -39,9 +40,8 @@ Result<EcrAuthorization> ParseAuthorizationTokenAnswer(std::string_view json) {
   if (colon == std::string::npos || colon == 0 || colon + 1 == plain.reveal().size()) {
     return Corrupt("has an authorizationToken that is not <user>:<password>");
   }
-  for (char c : plain.reveal()) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return Corrupt("has a control character in its authorizationToken");
+  if (registry::HasControlCharacter(plain.reveal())) {
+    return Corrupt("has a control character in its authorizationToken");
   }
   auto exp = d.find("expiresAt");
   if (exp == d.end()) return Corrupt("has no expiresAt");

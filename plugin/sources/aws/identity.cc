@@ -13,6 +13,7 @@
 #include "plugin/sources/aws/imds.h"
 #include "plugin/sources/aws/sts.h"
 #include "registry/token_cache.h"
+#include "registry/token_flow.h"
 #include "registry/url.h"
 
 namespace pullguard::aws {
@@ -271,6 +272,12 @@ Result<AwsCredentials> ParseCredentialDocument(std::string_view json, std::strin
   c.access_key_id = *akid;
   c.secret_access_key = Secret(*secret);
   if (auto t = str("Token")) c.session_token = Secret(*t);
+  // The session token travels as a header and the secret keys HMACs: control characters in
+  // either are no real credential (the shared rule, registry/token_flow.h).
+  if (registry::HasControlCharacter(c.secret_access_key.reveal()) ||
+      registry::HasControlCharacter(c.session_token.reveal())) {
+    return bad("has a control character in its keys");
+  }
   if (j.contains("Expiration")) {
     auto e = str("Expiration");
     auto when = e ? ParseCredentialExpiration(*e) : std::nullopt;

@@ -12,6 +12,7 @@
 
 #include "base/ascii.h"
 #include "plugin/sources/aws/aws_call.h"
+#include "registry/token_flow.h"
 #include "registry/url.h"
 
 namespace pullguard::aws {
@@ -218,6 +219,10 @@ Result<StsAnswer> ParseStsAnswer(std::string_view xml, std::string_view action) 
   if (c.credentials.access_key_id.empty() || c.credentials.secret_access_key.empty() ||
       c.credentials.session_token.empty() || expiration.empty()) {
     return Corrupt("Credentials lack AccessKeyId, SecretAccessKey, SessionToken or Expiration");
+  }
+  if (registry::HasControlCharacter(c.credentials.secret_access_key.reveal()) ||
+      registry::HasControlCharacter(c.credentials.session_token.reveal())) {
+    return Corrupt("a control character in SecretAccessKey or SessionToken");
   }
   for (char ch : c.credentials.access_key_id) {
     bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z');

@@ -110,6 +110,10 @@ TEST_CASE("STS XML: refusals", "[sts]") {
             "<SessionToken>t</SessionToken><Expiration>0805-01-01T00:00:00Z</Expiration>"),
        "from 1970 to 2200"},
       {Wrap("AssumeRole",
+            "<AccessKeyId>A</AccessKeyId><SecretAccessKey>s&#10;x</SecretAccessKey>"
+            "<SessionToken>t</SessionToken><Expiration>2026-01-01T00:00:00Z</Expiration>"),
+       "control character"},
+      {Wrap("AssumeRole",
             "<AccessKeyId>A B</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
             "<SessionToken>t</SessionToken><Expiration>2026-01-01T00:00:00Z</Expiration>"),
        "AccessKeyId"},
