@@ -1,6 +1,6 @@
 // The identity-exchange sources in PullguardConfig (tokenExchange, refreshToken, federatedToken,
-// gcp, ecr). Kept apart from config.cc so the static and file sources stay readable; the checks follow
-// the same rules (every problem, with its path).
+// gcp, ecr). Kept apart from config.cc so the static and file sources stay readable; the checks
+// follow the same rules (every problem, with its path).
 #include "plugin/config/config_sources.h"
 
 #include <algorithm>

@@ -13,8 +13,8 @@ namespace pullguard {
 
 // Decodes whichever of tokenExchange / refreshToken / federatedToken / gcp / ecr the entry `e`
 // holds into out.source (only when `source_taken` is false: another source already claimed it)
-// and `verify` into out.verify. Problems are appended with their path. Returns how many of the source keys
-// were present, so the caller can count sources.
+// and `verify` into out.verify. Problems are appended with their path. Returns how many of the
+// source keys were present, so the caller can count sources.
 int DecodeExchangeSources(const nlohmann::json& e, const std::string& where, bool source_taken,
                           RegistryEntry& out, std::vector<std::string>& problems);
 
