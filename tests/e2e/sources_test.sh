@@ -288,11 +288,11 @@ same_state() { # NAME USER PASSWORD_FILE: a config sharing many-verify's state d
   echo "$PG_DIR/$1.yaml"
 }
 get ride-wrong "$(same_state ride-wrong bob wrong.pw)" "$REG/team/app"
-expect_fail ride-wrong "refused the credential"
+pg_expect_fail ride-wrong "refused the credential"
 get ride-carol "$(same_state ride-carol carol carol.pw)" "$REG/team/app"
-expect_fail ride-carol "refused"
+pg_expect_fail ride-carol "refused"
 get ride-other "$cfg" "$REG/other/app"
-expect_fail ride-other "refused pull of other/app"
+pg_expect_fail ride-other "refused pull of other/app"
 pg_log "32 concurrent refused execs all fail, and the refusal is never reused as a proof"
 concurrent_fail() { # NAME CONFIG IMAGE NEEDLE: every exec fails with NEEDLE on its one stderr line
   local name=$1 config=$2 image=$3 needle=$4 n=32 i pids=()
@@ -305,13 +305,13 @@ concurrent_fail() { # NAME CONFIG IMAGE NEEDLE: every exec fails with NEEDLE on 
   for i in "${!pids[@]}"; do
     if wait "${pids[$i]}"; then pg_fail "$name: exec $((i + 1)) succeeded"; fi
     rc=1
-    expect_fail "$name-$((i + 1))" "$needle"
+    pg_expect_fail "$name-$((i + 1))" "$needle"
   done
 }
 cfg=$(verify_cfg many-carol carol carol.pw)
 concurrent_fail many-carol "$cfg" "$REG/team/app" "refused"
 get many-carol-after "$cfg" "$REG/team/app"
-expect_fail many-carol-after "refused"
+pg_expect_fail many-carol-after "refused"
 ! grep -rlq '"proven":true' "$PG_DIR/state-many-carol/proofs" || pg_fail "a refusal was stored as a proof"
 curl -s -X POST -d '{"delay_ms": 0}' "$PG_TOKEN_URL/config" >/dev/null
 
