@@ -220,8 +220,10 @@ Attempt CurlClient::Perform(const HttpRequest& request, const Url& url, bool wit
   }
   if (request.method == "HEAD") {
     api_->easy_setopt(handle_, CURLOPT_NOBODY, 1L);
-  } else if (request.method == "POST") {
+  } else if (request.method == "POST" || request.method == "PUT") {
     api_->easy_setopt(handle_, CURLOPT_POST, 1L);
+    // PUT with a body in memory (IMDSv2's token request): curl's POST machinery, renamed.
+    if (request.method == "PUT") api_->easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, "PUT");
     api_->easy_setopt(handle_, CURLOPT_POSTFIELDS, request.body.reveal().c_str());
     api_->easy_setopt(handle_, CURLOPT_POSTFIELDSIZE_LARGE,
                       static_cast<curl_off_t>(request.body.reveal().size()));
@@ -232,8 +234,10 @@ Attempt CurlClient::Perform(const HttpRequest& request, const Url& url, bool wit
   for (const auto& [name, value] : request.headers) {
     headers = api_->slist_append(headers, (name + ": " + value).c_str());
   }
-  if (request.method == "POST" && !request.content_type.empty()) {
+  if ((request.method == "POST" || request.method == "PUT") && !request.content_type.empty()) {
     headers = api_->slist_append(headers, ("Content-Type: " + request.content_type).c_str());
+  } else if (request.method == "PUT") {
+    headers = api_->slist_append(headers, "Content-Type:");  // not curl's form default
   }
   if (with_auth && request.authorization.has_value()) {
     std::string line = "Authorization: " + request.authorization->reveal();
@@ -328,7 +332,8 @@ Result<HttpResponse> CurlClient::SendWithRetries(const HttpRequest& request, con
 }
 
 Result<HttpResponse> CurlClient::Send(const HttpRequest& request) {
-  if (request.method != "GET" && request.method != "HEAD" && request.method != "POST") {
+  if (request.method != "GET" && request.method != "HEAD" && request.method != "POST" &&
+      request.method != "PUT") {
     return MakeError(ErrorKind::kInvalidArgument, "unsupported HTTP method " + request.method);
   }
   for (const auto& [name, value] : request.headers) {
@@ -390,7 +395,7 @@ Result<HttpResponse> CurlClient::Send(const HttpRequest& request) {
     bool next_auth = with_auth && next->SameOrigin(*first);
     PG_TRY(CheckPolicy(*next, CarriesCredential(request, next_auth)));
     PG_TRY(ChooseProxy(*next));
-    if (request.method == "POST") {
+    if (request.method == "POST" || request.method == "PUT") {
       // The form body carries the password: re-send it only to the same origin, and only where
       // the status keeps the method (a 301/302/303 would silently turn it into a GET).
       if (resp.status != 307 && resp.status != 308) {

@@ -16,20 +16,20 @@
 namespace pullguard::registry {
 
 struct HttpRequest {
-  std::string method = "GET";  // GET, HEAD or POST
+  std::string method = "GET";  // GET, HEAD, POST or PUT (IMDSv2's session token)
   std::string url;             // absolute http(s) URL without userinfo
   // Extra headers, not secret (e.g. Accept). Never put Authorization here.
   std::vector<std::pair<std::string, std::string>> headers;
   // Full Authorization value ("Basic ...", "Bearer ..."). Sent to the request's origin only:
   // dropped when a redirect leaves that scheme/host/port.
   std::optional<Secret> authorization;
-  Secret body;  // POST body (form bodies carry passwords)
+  Secret body;  // POST/PUT body (form bodies carry passwords)
   // The request carries a password, refresh token, service-account token or Basic credential
   // (set by the token flows and exchange sources). Such a request goes in clear text only where
   // ClearTextCredentialAllowed says so; a Basic Authorization and any POST body count as one
   // whatever this says.
   bool credential = false;
-  std::string content_type;  // POST only, e.g. "application/x-www-form-urlencoded"
+  std::string content_type;  // POST/PUT only, e.g. "application/x-www-form-urlencoded"
   bool follow_redirects = true;
   bool retry = true;  // retry 429/5xx/connection failures within the call budget
 };

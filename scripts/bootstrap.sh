@@ -7,12 +7,15 @@ packages=(
   # build
   cmake g++ make pkg-config clang clang-format libclang-rt-14-dev
   nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcli11-dev catch2
+  libexpat1-dev
   libbenchmark-dev
   # test-time: a real registry, an image mover, htpasswd, a real runtime, openssl for test keys
   docker-registry skopeo apache2-utils containerd openssl curl python3 procps
   # test-time, tests/e2e/trust_boundaries_test.sh: network namespaces and veth (unshare, ip) and a
   # real HTTP proxy
   util-linux iproute2 tinyproxy
+  # the ecr source's test servers verify SigV4 signatures with an independent signer (botocore)
+  python3-botocore
   # packaging: cpack's dpkg-shlibdeps, man -l for the generated man page, YAML for the examples test
   dpkg-dev man-db python3-yaml
 )

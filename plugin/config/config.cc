@@ -75,7 +75,7 @@ class Decoder {
     }
     UnknownKeys(e, where,
                 {"match", "cacheKeyType", "cacheDuration", "static", "dockerConfig",
-                 "tokenExchange", "refreshToken", "federatedToken", "gcp", "acr", "verify",
+                 "tokenExchange", "refreshToken", "federatedToken", "gcp", "acr", "ecr", "verify",
                  "insecure", "caFile", "clientCert", "clientKey"},
                 /*entry_level=*/true);
 
@@ -150,9 +150,14 @@ class Decoder {
     if (sources == 0) {
       Problem(where,
               "no credential source (want one of: static, dockerConfig, tokenExchange, "
-              "refreshToken, federatedToken, gcp, acr)");
+              "refreshToken, federatedToken, gcp, acr, ecr)");
     } else if (sources > 1) {
       Problem(where, "more than one credential source; keep one");
+    }
+    // An ECR token lives 12 hours and the answer's cacheDuration follows its expiresAt (minus
+    // the safety margin); the 5-minute default would only make kubelet exec again for nothing.
+    if (!e.contains("cacheDuration") && std::holds_alternative<EcrSourceSpec>(out.source)) {
+      out.cache_duration = kEcrDefaultCacheDuration;
     }
   }
 

@@ -22,6 +22,8 @@ inline constexpr std::string_view kConfigApiVersion = "pullguard.io/v1alpha1";
 inline constexpr std::string_view kConfigKind = "PullguardConfig";
 inline constexpr std::string_view kDefaultStateDir = "/var/lib/pullguard";
 inline constexpr GoDuration kDefaultCacheDuration = 5 * kMinute;
+// An ecr entry without cacheDuration: the token decides (expiresAt less the safety margin).
+inline constexpr GoDuration kEcrDefaultCacheDuration = 12 * kHour;
 inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 
 // static: {username, password | passwordFile}.
@@ -94,9 +96,23 @@ struct AcrSourceSpec {
   bool require_service_account_token = false;
 };
 
+// ecr (Amazon ECR): the node's AWS identity, or the pod's IAM role (KEP-4412), signs ECR's
+// GetAuthorizationToken; kubelet receives AWS and the registry password
+// (plugin/sources/ecr_source.cc, docs/sources.md).
+struct EcrSourceSpec {
+  std::string region;    // default: the region in the image's registry host
+  std::string role_arn;  // assumed with STS AssumeRole from the node identity first
+  // The service-account annotation naming the pod's role (KEP-4412 serviceAccountAnnotations).
+  std::string service_account_role_annotation = "eks.amazonaws.com/ecr-role-arn";
+  // Base URLs overriding AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_STS and
+  // AWS_EC2_METADATA_SERVICE_ENDPOINT (private endpoints, isolated regions, tests).
+  std::string ecr_endpoint, sts_endpoint, imds_endpoint;
+};
+
 using SourceSpec =
     std::variant<StaticSourceSpec, DockerConfigSourceSpec, TokenExchangeSourceSpec,
-                 RefreshTokenSourceSpec, FederatedTokenSourceSpec, GcpSourceSpec, AcrSourceSpec>;
+                 RefreshTokenSourceSpec, FederatedTokenSourceSpec, GcpSourceSpec, AcrSourceSpec,
+                 EcrSourceSpec>;
 
 struct RegistryEntry {
   std::vector<std::string> match;  // kubelet matchImages syntax, each one parses

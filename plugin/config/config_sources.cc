@@ -1,8 +1,9 @@
 // The identity-exchange sources in PullguardConfig (tokenExchange, refreshToken, federatedToken,
-// gcp, acr). Kept apart from config.cc so the static and file sources stay readable; the checks
-// follow the same rules (every problem, with its path).
+// gcp, acr, ecr). Kept apart from config.cc so the static and file sources stay readable; the
+// checks follow the same rules (every problem, with its path).
 #include "plugin/config/config_sources.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "base/ascii.h"
@@ -233,6 +234,63 @@ class SubDecoder {
     return out;
   }
 
+  // The ecr source's endpoint overrides: scheme, host, port and optionally a path prefix (unlike
+  // BaseUrl). Which hosts may be plain HTTP is the source's own transport rule (IMDS and container
+  // credentials are link-local), checked by Source::Check and validate config.
+  std::string AwsBaseUrl(const json& obj, const std::string& where, const char* name) {
+    if (!obj.contains(name)) return {};
+    std::string url = Endpoint(obj, where, name);
+    if (url.empty()) return url;
+    auto parsed = registry::ParseUrl(url);
+    if (parsed.ok() && !parsed->query.empty()) {
+      Problem(where + "." + name, "must not have a query");
+      return {};
+    }
+    return url;
+  }
+
+  EcrSourceSpec Ecr(const json& s, const std::string& where) {
+    EcrSourceSpec out;
+    // `ecr: {}` and a bare `ecr:` (YAML null) both mean "all defaults".
+    if (s.is_null()) return out;
+    if (!Object(s, where,
+                "{region, roleArn, serviceAccountRoleAnnotation, ecrEndpoint, stsEndpoint, "
+                "imdsEndpoint}")) {
+      return out;
+    }
+    Known(s, where,
+          {"region", "roleArn", "serviceAccountRoleAnnotation", "ecrEndpoint", "stsEndpoint",
+           "imdsEndpoint"});
+    out.region = String(s, where, "region", false);
+    if (!out.region.empty() && !IsAwsRegion(out.region)) {
+      Problem(where + ".region",
+              QuoteForError(out.region) + " is not an AWS region (e.g. us-west-2)");
+      out.region.clear();
+    }
+    out.role_arn = String(s, where, "roleArn", false);
+    if (!out.role_arn.empty() && !IsIamRoleArn(out.role_arn)) {
+      Problem(where + ".roleArn",
+              QuoteForError(out.role_arn) +
+                  " is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+      out.role_arn.clear();
+    }
+    if (s.contains("serviceAccountRoleAnnotation")) {
+      std::string key = String(s, where, "serviceAccountRoleAnnotation", true);
+      std::vector<std::string> bad =
+          key.empty() ? std::vector<std::string>{} : IsQualifiedName(AsciiLower(key));
+      if (!bad.empty()) {
+        Problem(where + ".serviceAccountRoleAnnotation",
+                QuoteForError(key) + " is not an annotation key: " + bad.front());
+      } else if (!key.empty()) {
+        out.service_account_role_annotation = key;
+      }
+    }
+    out.ecr_endpoint = AwsBaseUrl(s, where, "ecrEndpoint");
+    out.sts_endpoint = AwsBaseUrl(s, where, "stsEndpoint");
+    out.imds_endpoint = AwsBaseUrl(s, where, "imdsEndpoint");
+    return out;
+  }
+
   FederatedTokenSourceSpec FederatedToken(const json& s, const std::string& where) {
     FederatedTokenSourceSpec out;
     if (!Object(s, where, "{endpoint, robot}")) return out;
@@ -335,7 +393,51 @@ int DecodeExchangeSources(const json& e, const std::string& where, bool source_t
        [&](const json& j, const std::string& w) { return d.FederatedToken(j, w); });
   take("gcp", [&](const json& j, const std::string& w) { return d.Gcp(j, w); });
   take("acr", [&](const json& j, const std::string& w) { return d.Acr(j, w); });
+  take("ecr", [&](const json& j, const std::string& w) { return d.Ecr(j, w); });
   return found;
+}
+
+bool IsIamRoleArn(std::string_view arn) {
+  // arn:<partition>:iam::<account>:role/<path/name>; IAM allows [\w+=,.@-] and '/' in the rest.
+  constexpr std::string_view kHead = "arn:";
+  if (arn.size() > 2048 || !arn.starts_with(kHead)) return false;
+  std::string_view rest = arn.substr(kHead.size());
+  std::size_t colon = rest.find(':');
+  std::string_view partition = rest.substr(0, colon);
+  if (colon == std::string_view::npos || !partition.starts_with("aws")) return false;
+  rest = rest.substr(colon + 1);
+  if (!rest.starts_with("iam::")) return false;
+  rest = rest.substr(5);
+  if (rest.size() < 18 || rest.substr(12, 6) != ":role/") return false;
+  for (char c : rest.substr(0, 12)) {
+    if (c < '0' || c > '9') return false;
+  }
+  std::string_view name = rest.substr(18);
+  if (name.empty() || name.back() == '/') return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              std::string_view("_+=,.@-/").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool IsAwsRegion(std::string_view region) {
+  // words: [a-z]+ ... then digits; at least one word before the number.
+  if (region.empty() || region.size() > 32) return false;
+  std::size_t dash = region.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == region.size()) return false;
+  for (char c : region.substr(dash + 1)) {
+    if (c < '0' || c > '9') return false;
+  }
+  std::string_view words = region.substr(0, dash);
+  if (words.front() == '-' || words.back() == '-' || words.find("--") != std::string_view::npos) {
+    return false;
+  }
+  for (char c : words) {
+    if ((c < 'a' || c > 'z') && c != '-') return false;
+  }
+  return true;
 }
 
 bool HoldsInlinePassword(const RegistryEntry& e) {

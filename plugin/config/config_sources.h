@@ -12,10 +12,10 @@
 
 namespace pullguard {
 
-// Decodes whichever of tokenExchange / refreshToken / federatedToken / gcp / acr the entry `e`
-// holds into out.source (only when `source_taken` is false: another source already claimed it) and
-// `verify` into out.verify. Problems are appended with their path. Returns how many of the source
-// keys were present, so the caller can count sources.
+// Decodes whichever of tokenExchange / refreshToken / federatedToken / gcp / acr / ecr the entry
+// `e` holds into out.source (only when `source_taken` is false: another source already claimed it)
+// and `verify` into out.verify. Problems are appended with their path. Returns how many of the
+// source keys were present, so the caller can count sources.
 int DecodeExchangeSources(const nlohmann::json& e, const std::string& where, bool source_taken,
                           RegistryEntry& out, std::vector<std::string>& problems);
 
@@ -33,6 +33,14 @@ std::string NotAString(const nlohmann::json& v, bool duration = false);
 // Anything else is a problem at `path`.
 std::optional<bool> DecodeBool(const nlohmann::json& obj, const char* name, const std::string& path,
                                std::vector<std::string>& problems);
+
+// arn:<partition>:iam::<12-digit account>:role/<path and name>: an IAM role that STS can assume
+// (the ecr source's roleArn and the pod's role annotation).
+bool IsIamRoleArn(std::string_view arn);
+
+// Shaped like an AWS region: lower-case words joined by '-', ending in a number ("us-west-2",
+// "us-gov-east-1", "eusc-de-east-1").
+bool IsAwsRegion(std::string_view region);
 
 // Whether any source of the config holds an inline password (the config file must then be
 // private).

@@ -34,7 +34,8 @@ struct DoctorOptions {
   std::chrono::seconds max_skew{60};
   // The process's proxy variables (registry::ProxyConfigFromEnvironment), as get-credentials uses.
   registry::ProxyConfig proxy;
-  // The process environment, as get-credentials reads it (cloud endpoints: GCE_METADATA_HOST).
+  // The process environment, as get-credentials reads it (cloud endpoints: GCE_METADATA_HOST, the
+  // ecr source's AWS_* variables).
   std::function<std::optional<std::string>(const std::string&)> getenv;
 };
 
@@ -49,6 +50,11 @@ void CheckLocal(const DoctorOptions& o, Env& env, Report& report, std::optional<
 // type and clock skew; per entry, a dry run of its credential against the registry; per --image,
 // the full get-credentials resolution.
 void CheckRegistries(const DoctorOptions& o, const Config& config, Env& env, Report& report);
+
+// The ecr entry `i` (plugin/ops/doctor_ecr.cc): which link of the AWS identity chain answers, and
+// one signed GetAuthorizationToken call.
+void CheckEcrEntry(const DoctorOptions& o, const Config& config, std::size_t i, Env& env,
+                   Report& report);
 
 // The clock line for a registry whose answer carried `date` (its Date header, if any).
 CheckLine ClockCheck(const std::string& host, const std::optional<std::string>& date,

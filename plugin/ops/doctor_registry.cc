@@ -159,6 +159,7 @@ void DryRunEntry(const DoctorOptions& o, const Config& config, std::size_t i, En
   const RegistryEntry& e = config.registries[i];
   const std::string name = "registries[" + std::to_string(i) + "] dry run";
   if (std::holds_alternative<AcrSourceSpec>(e.source)) return DryRunAcr(o, config, i, env, r);
+  if (std::holds_alternative<EcrSourceSpec>(e.source)) return CheckEcrEntry(o, config, i, env, r);
   const auto* gcp = std::get_if<GcpSourceSpec>(&e.source);
   if (std::holds_alternative<TokenExchangeSourceSpec>(e.source) ||
       std::holds_alternative<FederatedTokenSourceSpec>(e.source) ||

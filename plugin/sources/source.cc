@@ -16,6 +16,7 @@ std::unique_ptr<Source> MakeSource(const RegistryEntry& entry) {
     return MakeFederatedTokenSource(*f, entry.match);
   if (auto* g = std::get_if<GcpSourceSpec>(&entry.source)) return MakeGcpSource(*g, entry.match);
   if (auto* a = std::get_if<AcrSourceSpec>(&entry.source)) return MakeAcrSource(*a, entry.match);
+  if (auto* e = std::get_if<EcrSourceSpec>(&entry.source)) return MakeEcrSource(*e, entry.match);
   return MakeDockerConfigSource(std::get<DockerConfigSourceSpec>(entry.source));
 }
 

@@ -67,6 +67,8 @@ std::unique_ptr<Source> MakeGcpSource(const GcpSourceSpec& spec,
                                       const std::vector<std::string>& patterns);
 std::unique_ptr<Source> MakeAcrSource(const AcrSourceSpec& spec,
                                       const std::vector<std::string>& patterns);
+std::unique_ptr<Source> MakeEcrSource(const EcrSourceSpec& spec,
+                                      const std::vector<std::string>& patterns);
 
 // Reads a file that holds a secret: regular file, not readable by group or others, at most
 // max_bytes. Errors name the path and the mode, never the content.

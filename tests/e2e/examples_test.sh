@@ -54,6 +54,10 @@ out=$("$bin" validate kubelet-config "$ex/kubelet-credential-provider-config.d" 
 case $out in *"2 providers (pullguard, pullguard-workload) from 2 files"*) ;;
   *) pg_fail "directory form: $out" ;; esac
 for f in "$ex"/kubelet-credential-provider-config.d/*; do checked+=("$f"); done
+out=$("$bin" validate kubelet-config "$ex/kubelet-credential-provider-config-ecr.yaml" 2>&1) ||
+  pg_fail "ecr kubelet config: $out"
+case $out in *"pullguard-ecr"*) ;; *) pg_fail "ecr kubelet config: $out" ;; esac
+checked+=("$ex/kubelet-credential-provider-config-ecr.yaml")
 
 pg_log "gcp: kubelet configs for node and per-pod identity"
 for k in gcp-node gcp-workload-identity; do

@@ -35,6 +35,14 @@
 #                                  under a short temp dir; sets PG_CONTAINERD_SOCK. Returns 1 if it
 #                                  cannot run here (not root, no binary).
 #   pg_log MSG / pg_fail MSG       progress line on stderr / failure line and exit 1.
+#   pg_config NAME REGISTRIES_YAML writes $PG_DIR/NAME.yaml (0600), a pullguard config with stateDir
+#                                  $PG_DIR/state-NAME and the given registries: block; prints its path.
+#   pg_expect_ok NAME / pg_expect_fail NAME NEEDLE
+#                                  judge a get-credentials run whose exit code is in $rc, stdout in
+#                                  $PG_DIR/out/NAME.json, stderr in $PG_DIR/err/NAME: success with a
+#                                  silent stderr, or failure with nothing on stdout and ONE stderr
+#                                  line containing NEEDLE.
+#   pg_field NAME KEY FIELD        auth[KEY][FIELD] of $PG_DIR/out/NAME.json (KEY "-": cacheDuration).
 #   pg_mask_json                   stdin -> stdout with every "password" value replaced by "*****".
 
 PG_PIDS=()
@@ -376,4 +384,13 @@ pg_start_faulty_server() {
     pg_fail "faulty registry did not start"
   }
   PG_FAULTY_URL=http://127.0.0.1:$port
+}
+
+# A pullguard config NAME with its own state dir and the given registries block; prints its path.
+pg_config() {  # NAME REGISTRIES_YAML
+  local name=$1 body=$2
+  printf 'apiVersion: pullguard.io/v1alpha1\nkind: PullguardConfig\nstateDir: %s\nregistries:\n%s\n' \
+    "$PG_DIR/state-$name" "$body" >"$PG_DIR/$name.yaml"
+  chmod 600 "$PG_DIR/$name.yaml"
+  echo "$PG_DIR/$name.yaml"
 }

@@ -81,13 +81,6 @@ get() {
   request "$image" "$sa" | "$bin" get-credentials --config="$config" >"$PG_DIR/out/$name.json" \
     2>"$PG_DIR/err/$name" || rc=$?
 }
-config() {
-  local name=$1 body=$2
-  printf 'apiVersion: pullguard.io/v1alpha1\nkind: PullguardConfig\nstateDir: %s\nregistries:\n%s\n' \
-    "$PG_DIR/state-$name" "$body" >"$PG_DIR/$name.yaml"
-  chmod 600 "$PG_DIR/$name.yaml"
-  echo "$PG_DIR/$name.yaml"
-}
 
 PG_CTR_OK=0
 if pg_start_containerd; then PG_CTR_OK=1; else pg_log "containerd cannot run here (not root?)"; fi
@@ -95,7 +88,7 @@ if pg_start_containerd; then PG_CTR_OK=1; else pg_log "containerd cannot run her
 
 # ---------------------------------------------------------------------------------------------
 pg_log "tokenExchange: service-account token -> access token -> containerd pull"
-cfg=$(config exchange "  - match: [\"$REG\"]
+cfg=$(pg_config exchange "  - match: [\"$REG\"]
     cacheKeyType: Image
     cacheDuration: 1h
     tokenExchange:
@@ -133,7 +126,7 @@ pg_expect_fail exchange-none "no serviceAccountToken"
 
 pg_log "tokenExchange without a token falls back to node credentials when allowed"
 (umask 077 && printf '%s\n' "$bob_pw" >"$PG_DIR/bob.pw")
-cfg=$(config fallback "  - match: [\"$REG\"]
+cfg=$(pg_config fallback "  - match: [\"$REG\"]
     tokenExchange:
       endpoint: $EXCH/token-exchange
       username: exchanged
@@ -151,7 +144,7 @@ pg_expect_ok fallback-sa
 # ---------------------------------------------------------------------------------------------
 pg_log "refreshToken: node login once, kubelet gets the refresh token, containerd pulls"
 (umask 077 && printf '%s\n' "$alice_pw" >"$PG_DIR/alice.pw")
-refresh_cfg=$(config refresh "  - match: [\"$REG\"]
+refresh_cfg=$(pg_config refresh "  - match: [\"$REG\"]
     refreshToken: {username: alice, passwordFile: $PG_DIR/alice.pw, lifetime: 1h}")
 token_reset
 get refresh "$refresh_cfg" "$REG/team/app"
@@ -171,7 +164,7 @@ pg_ctr_pull_refused refresh-bogus "$rt_user" "not-a-refresh-token" "$REG/other/a
 
 # ---------------------------------------------------------------------------------------------
 pg_log "federatedToken: Basic robot:serviceAccountToken -> token -> containerd pull"
-cfg=$(config federated "  - match: [\"$REG\"]
+cfg=$(pg_config federated "  - match: [\"$REG\"]
     federatedToken: {endpoint: $EXCH/oauth2/federation/robot/token, robot: org+puller}")
 get federated "$cfg" "$REG/team/app" "$sa_alice"
 pg_expect_ok federated
@@ -187,7 +180,7 @@ pg_expect_fail federated-unknown "refused the service-account token"
 pg_log "preflight (verify: true) against the token-mode registry"
 (umask 077 && printf '%s\n' "$carol_pw" >"$PG_DIR/carol.pw" && printf 'wrong-%s\n' "$bob_pw" >"$PG_DIR/wrong.pw")
 verify_cfg() {
-  config "$1" "  - match: [\"$REG\"]
+  pg_config "$1" "  - match: [\"$REG\"]
     verify: true
     static: {username: $2, passwordFile: $PG_DIR/$3}"
 }
@@ -209,7 +202,7 @@ pg_expect_fail verify-carol "refused"
 cfg=$(verify_cfg verify-wrong bob wrong.pw)
 get verify-wrong "$cfg" "$REG/team/app"
 pg_expect_fail verify-wrong "refused the credential"
-cfg=$(config verify-alice "  - match: [\"$REG\"]
+cfg=$(pg_config verify-alice "  - match: [\"$REG\"]
     verify: true
     static: {username: alice, passwordFile: $PG_DIR/alice.pw}")
 get verify-alice-missing "$cfg" "$REG/team/nothing"
@@ -221,7 +214,7 @@ concurrent() {  # NAME CONFIG IMAGE
   pg_concurrent_execs "$1" "$2" "$PG_DIR/req-$1.json"
 }
 pg_log "32 concurrent execs, refreshToken: one login at the token server"
-cfg=$(config many-refresh "  - match: [\"$REG\"]
+cfg=$(pg_config many-refresh "  - match: [\"$REG\"]
     refreshToken: {username: alice, passwordFile: $PG_DIR/alice.pw}")
 # A slow token server widens the window in which the execs overlap.
 curl -s -X POST -d '{"delay_ms": 300}' "$PG_TOKEN_URL/config" >/dev/null
@@ -237,7 +230,7 @@ registry_requests() {
   pg_registry_requests "$PG_DIR/token-registry/registry.log"
 }
 pg_log "32 concurrent execs, preflight: one flight (1 token request, at most 2 registry requests)"
-cfg=$(config many-verify "  - match: [\"$REG\"]
+cfg=$(pg_config many-verify "  - match: [\"$REG\"]
     verify: true
     static: {username: bob, passwordFile: $PG_DIR/bob.pw}")
 token_reset
@@ -269,11 +262,11 @@ same_state() { # NAME USER PASSWORD_FILE: a config sharing many-verify's state d
   echo "$PG_DIR/$1.yaml"
 }
 get ride-wrong "$(same_state ride-wrong bob wrong.pw)" "$REG/team/app"
-expect_fail ride-wrong "refused the credential"
+pg_expect_fail ride-wrong "refused the credential"
 get ride-carol "$(same_state ride-carol carol carol.pw)" "$REG/team/app"
-expect_fail ride-carol "refused"
+pg_expect_fail ride-carol "refused"
 get ride-other "$cfg" "$REG/other/app"
-expect_fail ride-other "refused pull of other/app"
+pg_expect_fail ride-other "refused pull of other/app"
 pg_log "32 concurrent refused execs all fail, and the refusal is never reused as a proof"
 concurrent_fail() { # NAME CONFIG IMAGE NEEDLE: every exec fails with NEEDLE on its one stderr line
   local name=$1 config=$2 image=$3 needle=$4 n=32 i pids=()
@@ -286,13 +279,13 @@ concurrent_fail() { # NAME CONFIG IMAGE NEEDLE: every exec fails with NEEDLE on 
   for i in "${!pids[@]}"; do
     if wait "${pids[$i]}"; then pg_fail "$name: exec $((i + 1)) succeeded"; fi
     rc=1
-    expect_fail "$name-$((i + 1))" "$needle"
+    pg_expect_fail "$name-$((i + 1))" "$needle"
   done
 }
 cfg=$(verify_cfg many-carol carol carol.pw)
 concurrent_fail many-carol "$cfg" "$REG/team/app" "refused"
 get many-carol-after "$cfg" "$REG/team/app"
-expect_fail many-carol-after "refused"
+pg_expect_fail many-carol-after "refused"
 ! grep -rlq '"proven":true' "$PG_DIR/state-many-carol/proofs" || pg_fail "a refusal was stored as a proof"
 curl -s -X POST -d '{"delay_ms": 0}' "$PG_TOKEN_URL/config" >/dev/null
 
