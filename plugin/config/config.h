@@ -109,10 +109,9 @@ struct EcrSourceSpec {
   std::string ecr_endpoint, sts_endpoint, imds_endpoint;
 };
 
-using SourceSpec =
-    std::variant<StaticSourceSpec, DockerConfigSourceSpec, TokenExchangeSourceSpec,
-                 RefreshTokenSourceSpec, FederatedTokenSourceSpec, GcpSourceSpec, AcrSourceSpec,
-                 EcrSourceSpec>;
+using SourceSpec = std::variant<StaticSourceSpec, DockerConfigSourceSpec, TokenExchangeSourceSpec,
+                                RefreshTokenSourceSpec, FederatedTokenSourceSpec, GcpSourceSpec,
+                                AcrSourceSpec, EcrSourceSpec>;
 
 struct RegistryEntry {
   std::vector<std::string> match;  // kubelet matchImages syntax, each one parses
