@@ -23,7 +23,9 @@ struct DecodedRune {
 DecodedRune DecodeRune(std::string_view s);
 
 // Whether DecodeRune's answer is Go's "invalid" (RuneError of width 1).
-constexpr bool IsInvalidRune(DecodedRune d) { return d.rune == kRuneError && d.width == 1; }
+constexpr bool IsInvalidRune(DecodedRune d) {
+  return d.rune == kRuneError && d.width == 1;
+}
 
 // The offset of the first byte that does not start a well-formed UTF-8 sequence (overlong forms,
 // surrogates and code points above U+10FFFF are ill-formed), or nullopt when all of `s` is UTF-8.
