@@ -18,10 +18,12 @@
 #include "tests/cache/cache_test_util.h"
 #include "tests/support/fault_env.h"
 #include "tests/support/run.h"
+#include "tests/support/together.h"
 
 using namespace pullguard;
 using pullguard::testing::FaultEnv;
 using pullguard::testing::FilesIn;
+using pullguard::testing::RunTogether;
 using pullguard::testing::Slurp;
 using pullguard::testing::TempDir;
 
@@ -262,34 +264,15 @@ TEST_CASE("group commit: 8 processes x 40 adds lose nothing and duplicate nothin
           "[group_commit]") {
   TempDir tmp;
   constexpr int kProcs = 8, kAdds = 40;
-  int go[2];
-  REQUIRE(pipe(go) == 0);
-  std::vector<pid_t> kids;
-  for (int p = 0; p < kProcs; ++p) {
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(go[1]);
-      char ch;
-      if (read(go[0], &ch, 1) < 0) _exit(3);
-      FileRecordStore store(DefaultEnv(), tmp.path(), std::chrono::minutes(2));
-      GroupCommit commit(DefaultEnv(), store, [] { return kNow; });
-      for (int i = 0; i < kAdds; ++i) {
-        auto r = commit.Add(kImage, kRef, Creds(std::to_string(p) + "-" + std::to_string(i)));
-        if (!r.ok() || !*r) _exit(1);
-      }
-      _exit(0);
+  int failures = RunTogether(kProcs, [&](int p) {
+    FileRecordStore store(DefaultEnv(), tmp.path(), std::chrono::minutes(2));
+    GroupCommit commit(DefaultEnv(), store, [] { return kNow; });
+    for (int i = 0; i < kAdds; ++i) {
+      auto r = commit.Add(kImage, kRef, Creds(std::to_string(p) + "-" + std::to_string(i)));
+      if (!r.ok() || !*r) return 1;
     }
-    kids.push_back(pid);
-  }
-  close(go[0]);
-  close(go[1]);
-  int failures = 0;
-  for (pid_t k : kids) {
-    int status = 0;
-    REQUIRE(waitpid(k, &status, 0) == k);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failures;
-  }
+    return 0;
+  });
   CHECK(failures == 0);
   FileRecordStore store(DefaultEnv(), tmp.path());
   auto uids = SecretUids(store);

@@ -13,9 +13,11 @@
 #include "base/env_posix.h"
 #include "tests/support/fault_env.h"
 #include "tests/support/run.h"
+#include "tests/support/together.h"
 
 using namespace pullguard;
 using namespace pullguard::registry;
+using pullguard::testing::RunTogether;
 using pullguard::testing::TempDir;
 using std::chrono::seconds;
 using std::chrono::system_clock;
@@ -243,38 +245,18 @@ TEST_CASE("token cache: 16 processes for one key make one fetch", "[token_cache]
   std::string dir = tmp.path() + "/tokens";
   std::string counter = tmp.path() + "/fetches";
   constexpr int kProcs = 16;
-  int go[2];
-  REQUIRE(pipe(go) == 0);
-  std::vector<pid_t> kids;
-  for (int i = 0; i < kProcs; ++i) {
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(go[1]);
-      char c;
-      // Every child starts together, when the parent closes the pipe.
-      if (read(go[0], &c, 1) < 0) _exit(3);
-      TokenCache cache(DefaultEnv(), dir);
-      auto r = cache.GetOrFetch(
-          Key(), [] { return system_clock::now(); },
-          [&]() -> Result<CachedToken> {
-            std::ofstream(counter, std::ios::app) << "x";
-            // Long enough that every other child finds the lock taken.
-            usleep(300 * 1000);
-            return Token("shared-token", system_clock::now() + seconds(300));
-          });
-      _exit(r.ok() && r->token.reveal() == "shared-token" ? 0 : 1);
-    }
-    kids.push_back(pid);
-  }
-  close(go[0]);
-  close(go[1]);
-  int failures = 0;
-  for (pid_t k : kids) {
-    int status = 0;
-    REQUIRE(waitpid(k, &status, 0) == k);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failures;
-  }
+  int failures = RunTogether(kProcs, [&](int) {
+    TokenCache cache(DefaultEnv(), dir);
+    auto r = cache.GetOrFetch(
+        Key(), [] { return system_clock::now(); },
+        [&]() -> Result<CachedToken> {
+          std::ofstream(counter, std::ios::app) << "x";
+          // Long enough that every other child finds the lock taken.
+          usleep(300 * 1000);
+          return Token("shared-token", system_clock::now() + seconds(300));
+        });
+    return r.ok() && r->token.reveal() == "shared-token" ? 0 : 1;
+  });
   CHECK(failures == 0);
   CHECK(Slurp(counter) == "x");
 }

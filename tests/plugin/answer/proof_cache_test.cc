@@ -14,6 +14,7 @@
 
 #include "base/env_posix.h"
 #include "tests/support/run.h"
+#include "tests/support/together.h"
 
 using namespace pullguard;
 using namespace pullguard::testing;
@@ -310,41 +311,21 @@ TEST_CASE("proof cache: 16 processes for one key make one flight and share its o
   std::string dir = tmp.path() + "/proofs";
   std::string counter = tmp.path() + "/flights";
   constexpr int kProcs = 16;
-  int go[2];
-  REQUIRE(pipe(go) == 0);
-  std::vector<pid_t> kids;
-  for (int i = 0; i < kProcs; ++i) {
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(go[1]);
-      char ch;
-      // Every child starts together, when the parent closes the pipe.
-      if (read(go[0], &ch, 1) < 0) _exit(3);
-      ProofCache cache(DefaultEnv(), dir);
-      auto o = cache.GetOrProve(
-          Key(), [] { return system_clock::now(); },
-          [&] {
-            std::ofstream(counter, std::ios::app) << "x";
-            // Long enough that every other child finds the lock taken.
-            usleep(300 * 1000);
-            ProofOutcome out = outcome;
-            out.decided_at = system_clock::now();
-            return out;
-          });
-      bool same = o.status.ok() == outcome.status.ok() && o.digest == outcome.digest;
-      _exit(same ? 0 : 1);
-    }
-    kids.push_back(pid);
-  }
-  close(go[0]);
-  close(go[1]);
-  int failures = 0;
-  for (pid_t k : kids) {
-    int status = 0;
-    REQUIRE(waitpid(k, &status, 0) == k);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failures;
-  }
+  int failures = RunTogether(kProcs, [&](int) {
+    ProofCache cache(DefaultEnv(), dir);
+    auto o = cache.GetOrProve(
+        Key(), [] { return system_clock::now(); },
+        [&] {
+          std::ofstream(counter, std::ios::app) << "x";
+          // Long enough that every other child finds the lock taken.
+          usleep(300 * 1000);
+          ProofOutcome out = outcome;
+          out.decided_at = system_clock::now();
+          return out;
+        });
+    bool same = o.status.ok() == outcome.status.ok() && o.digest == outcome.digest;
+    return same ? 0 : 1;
+  });
   CHECK(failures == 0);
   CHECK(Slurp(counter) == "x");
 }
