@@ -3,7 +3,11 @@
 // account, partition, FIPS and dual-stack flags pullguard reads from the host.
 #include "plugin/sources/aws/ecr_host.h"
 
+#include <re2/re2.h>
+
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 using namespace pullguard::aws;
 
@@ -131,4 +135,50 @@ TEST_CASE("ECR host: partition, FIPS and dual-stack", "[ecr-host]") {
   CHECK_FALSE(ParseEcrHost("public.ecr.aws"));
   CHECK_FALSE(ParseEcrHost(""));
   CHECK_FALSE(ParseEcrHost(std::string("111122223333.dkr.ecr.us-west-2.amazonaws.com\0x", 46)));
+}
+
+// The hand-written matcher against upstream's regular expression itself (RE2 reads Go's syntax),
+// on every host of the tables above and on every one-character edit of them (deleted, doubled, or
+// replaced by a character that matters to the pattern): the same verdict, account and region.
+TEST_CASE("ECR host: the hand-written match decides as upstream's regexp", "[ecr-host]") {
+  static const RE2 upstream(
+      R"(^(\d{12})\.dkr[\.\-]ecr(\-fips)?\.([a-zA-Z0-9][a-zA-Z0-9-_]*)\.(amazonaws\.(?:com(?:\.cn)?|eu)|on\.(?:aws|amazonwebservices\.com\.cn)|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$)");
+  REQUIRE(upstream.ok());
+  const std::vector<std::string> seeds = {
+      "123456789012.dkr.ecr.lala-land-1.amazonaws.com",
+      "123456789012.dkr-ecr.us-west-2.on.aws",
+      "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com",
+      "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn",
+      "123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn",
+      "123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov",
+      "123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov",
+      "123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk",
+      "123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov",
+      "123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu",
+      "123456789012.dkr.ecr.a_b.amazonaws.com",
+  };
+  const std::string edits = ".-_A1#f";
+  std::vector<std::string> hosts = seeds;
+  for (const std::string& h : seeds) {
+    for (std::size_t i = 0; i < h.size(); ++i) {
+      hosts.push_back(h.substr(0, i) + h.substr(i + 1));
+      hosts.push_back(h.substr(0, i + 1) + h.substr(i));
+      for (char c : edits) hosts.push_back(h.substr(0, i) + c + h.substr(i + 1));
+    }
+  }
+  int accepted = 0;
+  for (const std::string& h : hosts) {
+    INFO(h);
+    std::string account, fips, region, suffix;
+    bool want = RE2::FullMatch(h, upstream, &account, &fips, &region, &suffix);
+    auto got = ParseEcrHost(h);
+    REQUIRE(got.has_value() == want);
+    if (want) {
+      ++accepted;
+      CHECK(got->account == account);
+      CHECK(got->region == region);
+      CHECK(got->fips == !fips.empty());
+    }
+  }
+  CHECK(accepted > static_cast<int>(seeds.size()));  // the edits reach both verdicts
 }
