@@ -33,6 +33,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from serving import announce, make_server
+
 LOCK = threading.Lock()
 COUNTS = {"imds_put": 0, "imds_get": 0, "imds_v1": 0, "sts": 0, "ecr": 0, "ecr_by": {}}
 KNOBS = {"delay_ms": 0, "throttle": 0, "deny_sts": False, "skew_s": 0}
@@ -269,13 +271,8 @@ def main():
     args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
     with open(args["--config"]) as f:
         cfg = json.load(f)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    httpd.cfg = cfg
-    tmp = args["--port-file"] + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(httpd.server_address[1]))
-    os.rename(tmp, args["--port-file"])
+    httpd = make_server(Handler, cfg=cfg)
+    announce(httpd, args["--port-file"])
     httpd.serve_forever()
 
 

@@ -38,6 +38,7 @@ import urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from token_server import JsonHandler, b64url, load_rsa, rs256, SHA256_PREFIX  # noqa: E402
+from serving import announce, count_control, make_server  # noqa: E402
 
 LOCK = threading.Lock()
 COUNTS = {"imds": 0, "imds_slow": 0, "entra": 0, "exchange": 0}
@@ -111,15 +112,7 @@ class Handler(JsonHandler):
             time.sleep(delay / 1000)
 
     def control(self, method, path, raw):
-        if method == "GET" and path == "/count":
-            with LOCK:
-                self.reply(200, dict(COUNTS))
-            return True
-        if method == "POST" and path == "/reset":
-            with LOCK:
-                for k in COUNTS:
-                    COUNTS[k] = 0
-            self.reply(200, {})
+        if count_control(self, method, path, COUNTS, LOCK):
             return True
         if method == "POST" and path == "/config":
             with LOCK:
@@ -336,17 +329,11 @@ def main():
     sa_key = public_key(cfg["sa_key"])
     servers = []
     for role in ("imds", "entra", "acr"):
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        httpd.daemon_threads = True
-        httpd.cfg, httpd.role, httpd.sa_key = cfg, role, sa_key
-        servers.append(httpd)
+        servers.append(make_server(Handler, cfg=cfg, role=role, sa_key=sa_key))
     for httpd in servers[1:]:
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
     for httpd in servers:
-        path = os.path.join(args["--port-dir"], httpd.role + ".port")
-        with open(path + ".tmp", "w") as f:
-            f.write(str(httpd.server_address[1]))
-        os.rename(path + ".tmp", path)
+        announce(httpd, os.path.join(args["--port-dir"], httpd.role + ".port"))
     servers[0].serve_forever()
 
 

@@ -17,6 +17,7 @@
 import base64, http.server, json, os, sys, threading, time, urllib.parse, urllib.request
 
 from jwt_claims import claims
+from serving import announce, make_server
 
 LOCK = threading.Lock()
 COUNTS = {"exchange": 0, "federation": 0}
@@ -114,13 +115,8 @@ def main():
     args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
     with open(args["--config"]) as f:
         cfg = json.load(f)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    httpd.cfg = cfg
-    tmp = args["--port-file"] + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(httpd.server_address[1]))
-    os.rename(tmp, args["--port-file"])
+    httpd = make_server(Handler, cfg=cfg)
+    announce(httpd, args["--port-file"])
     httpd.serve_forever()
 
 

@@ -27,6 +27,8 @@
 #   /count/<path...>         {"count": n} requests seen for that path
 import http.server, json, os, sys, threading, time
 
+from serving import announce, make_server
+
 LOCK = threading.Lock()
 SEEN = {}
 
@@ -114,12 +116,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 def main():
     args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    tmp = args["--port-file"] + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(httpd.server_address[1]))
-    os.rename(tmp, args["--port-file"])
+    httpd = make_server(Handler)
+    announce(httpd, args["--port-file"])
     httpd.serve_forever()
 
 

@@ -29,6 +29,7 @@
 import http.server, json, os, re, secrets, sys, threading, time, urllib.parse
 
 from jwt_claims import claims
+from serving import count_control, make_server, write_atomically
 
 LOCK = threading.Lock()
 COUNTS = {"metadata": 0, "sts": 0, "iam": 0, "oauth2": 0}
@@ -74,15 +75,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def control(self, method, path, raw):
-        if method == "GET" and path == "/count":
-            with LOCK:
-                self.reply(200, dict(COUNTS))
-            return True
-        if method == "POST" and path == "/reset":
-            with LOCK:
-                for k in COUNTS:
-                    COUNTS[k] = 0
-            self.reply(200, {})
+        if count_control(self, method, path, COUNTS, LOCK):
             return True
         if method == "POST" and path == "/config":
             with LOCK:
@@ -212,15 +205,10 @@ def main():
         cfg = json.load(f)
     ports = {}
     for role in ("metadata", "sts", "iam", "oauth2"):
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        httpd.daemon_threads = True
-        httpd.role, httpd.cfg = role, cfg
+        httpd = make_server(Handler, role=role, cfg=cfg)
         ports[role] = httpd.server_address[1]
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    tmp = args["--port-file"] + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(ports, f)
-    os.rename(tmp, args["--port-file"])
+    write_atomically(args["--port-file"], json.dumps(ports))
     threading.Event().wait()
 
 

@@ -13,6 +13,8 @@
 # DIR/log gets one line per request: "METHOD /path authorization=present|absent" (never the value).
 import http.server, json, os, ssl, sys, time
 
+from serving import announce, make_server
+
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -55,18 +57,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def main():
     args = {a: sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1])
             if a in ("--dir", "--port-file", "--host")}
-    httpd = http.server.ThreadingHTTPServer((args.get("--host", "127.0.0.1"), 0), Handler)
-    httpd.daemon_threads = True
-    httpd.dir = args["--dir"]
+    httpd = make_server(Handler, host=args.get("--host", "127.0.0.1"), dir=args["--dir"])
     if "--tls" in sys.argv:
         i = sys.argv.index("--tls")
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(sys.argv[i + 1], sys.argv[i + 2])
         httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-    tmp = args["--port-file"] + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(httpd.server_address[1]))
-    os.rename(tmp, args["--port-file"])
+    announce(httpd, args["--port-file"])
     httpd.serve_forever()
 
 

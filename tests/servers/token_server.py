@@ -20,6 +20,8 @@
 import base64, hashlib, http.server, json, os, re, secrets, subprocess, sys, threading, time
 import urllib.parse, urllib.request
 
+from serving import announce, make_server
+
 LOCK = threading.Lock()
 COUNTS = {"get": 0, "post": 0, "total": 0}
 BEHAVIOUR = {"post_status": 0, "delay_ms": 0, "omit_expiry": False}
@@ -240,13 +242,8 @@ def main():
     args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
     with open(args["--config"]) as f:
         cfg = json.load(f)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", int(args.get("--port", "0"))), Handler)
-    httpd.daemon_threads = True
-    httpd.app = Server(cfg)
-    tmp = args["--port-file"] + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(httpd.server_address[1]))
-    os.rename(tmp, args["--port-file"])
+    httpd = make_server(Handler, port=int(args.get("--port", "0")), app=Server(cfg))
+    announce(httpd, args["--port-file"])
     httpd.serve_forever()
 
 
