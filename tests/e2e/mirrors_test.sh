@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Mirrors end to end, with real parts: an "upstream" docker-registry with htpasswd auth, a second
+# docker-registry as its pull-through cache (proxy.remoteurl + proxy.username/password) with an
+# htpasswd of its own, and containerd (ctr --hosts-dir: hosts.toml, as the CRI's config_path) that
+# pulls docker.io/library/hello:v1 through the mirror with the credential pullguard answers for the
+# upstream name, tried in kubelet's order. The hosts.toml `server` of docker.io is the local
+# upstream, so nothing leaves the machine.
+# Args: pullguard binary, source dir, scratch dir.
+set -euo pipefail
+# shellcheck source=tests/e2e/lib.sh
+. "$2/tests/e2e/lib.sh"
+pg_e2e "$@"
+
+up_pw=$(pg_secret)
+mirror_pw=$(pg_secret)
+SECRETS=("$up_pw" "$mirror_pw")
+
+pg_log "upstream registry (htpasswd) with library/hello:v1"
+pg_start_registry upstream-user "$up_pw"
+UP=$PG_REGISTRY
+pg_build_oci_image "$PG_DIR/oci" v1 >/dev/null
+pg_push_image "$PG_DIR/oci" v1 library/hello:v1 upstream-user "$up_pw" "$UP"
+
+pg_log "mirror: docker-registry as a pull-through cache of the upstream, htpasswd of its own"
+md=$PG_DIR/mirror
+mkdir -p "$md/data"
+htpasswd -Bbn mirror-user "$mirror_pw" >"$md/htpasswd" 2>/dev/null || pg_fail "htpasswd failed"
+chmod 600 "$md/htpasswd"
+mport=$(pg_free_port)
+pg_registry_config_head "$md" "$mport" >"$md/config.yml"
+cat >>"$md/config.yml" <<YAML
+auth:
+  htpasswd:
+    realm: pullguard-mirror
+    path: $md/htpasswd
+proxy:
+  remoteurl: http://$UP
+  username: upstream-user
+  password: $up_pw
+YAML
+chmod 600 "$md/config.yml"
+pg_serve_registry "$md"
+PG_PIDS+=("$!")
+MIRROR=127.0.0.1:$mport
+pg_wait_http "http://$MIRROR/v2/" 401 || {
+  cat "$md/registry.log" >&2
+  pg_fail "mirror did not start on $MIRROR"
+}
+
+# hosts.toml as containerd's CRI reads it from config_path: docker.io through the mirror first,
+# then its server (here the local upstream instead of registry-1.docker.io).
+mkdir -p "$PG_DIR/certs.d/docker.io"
+cat >"$PG_DIR/certs.d/docker.io/hosts.toml" <<TOML
+server = "http://$UP"
+
+[host."http://$MIRROR"]
+  capabilities = ["pull", "resolve"]
+TOML
+
+PG_CTR_OK=0
+if pg_start_containerd; then PG_CTR_OK=1; else pg_log "containerd cannot run here (not root?)"; fi
+
+(umask 077 && printf '%s\n' "$mirror_pw" >"$PG_DIR/mirror.pw" && printf '%s\n' "$up_pw" >"$PG_DIR/up.pw")
+# config NAME STRATEGY: the mirror's entry (with STRATEGY) and an entry with the upstream's
+# credential for docker.io.
+config() {
+  pg_config "$1" "  - match: [\"$MIRROR\"]
+    static: {username: mirror-user, passwordFile: $PG_DIR/mirror.pw}
+    mirrors:
+      docker.io: $MIRROR
+    mirrorCredentialsStrategy: $2
+  - match: [\"docker.io\"]
+    static: {username: upstream-user, passwordFile: $PG_DIR/up.pw}"
+}
+# get NAME CONFIG IMAGE: one get-credentials run as kubelet makes it; rc in $rc.
+get() {
+  rc=0
+  printf '{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"%s"}' "$3" |
+    "$bin" get-credentials --config="$2" >"$PG_DIR/out/$1.json" 2>"$PG_DIR/err/$1" || rc=$?
+}
+# kubelet_order NAME IMAGE: "user<TAB>password" per line, in the order kubelet's keyring tries
+# them (keys matching IMAGE by URLsMatch, reverse lexical order).
+kubelet_order() {
+  python3 - "$PG_DIR/out/$1.json" "$2" <<'PY'
+import fnmatch, json, sys
+auth = json.load(open(sys.argv[1]))["auth"]
+image = sys.argv[2]
+def split(s):
+    host, _, path = s.partition("/")
+    host, _, port = host.partition(":")
+    return host.split("."), port, "/" + path if path else ""
+def match(key, image):
+    kl, kp, kpath = split(key)
+    il, ip, ipath = split(image)
+    return kp == ip and len(kl) == len(il) and ipath.startswith(kpath) and \
+        all(fnmatch.fnmatchcase(i, k) for k, i in zip(kl, il))
+for k in sorted(auth, reverse=True):
+    if match(k, image):
+        print(auth[k]["username"] + "\t" + auth[k]["password"])
+PY
+}
+# pull_as_kubelet NAME IMAGE REF: ctr pulls REF through hosts.toml with each credential of the
+# answer in kubelet's order until one works; prints the user that worked (empty: none did).
+pull_as_kubelet() {
+  local user pass
+  [ "$PG_CTR_OK" -eq 1 ] || return 0
+  while IFS=$'\t' read -r user pass; do
+    ctr --address "$PG_CONTAINERD_SOCK" images rm "$3" >/dev/null 2>&1 || true
+    if ctr --address "$PG_CONTAINERD_SOCK" images pull --hosts-dir "$PG_DIR/certs.d" \
+      --user "$user:$pass" "$3" >"$PG_DIR/out/ctr-$1.log" 2>"$PG_DIR/err/ctr-$1"; then
+      echo "$user"
+      return 0
+    fi
+  done < <(kubelet_order "$1" "$2")
+}
+IMAGE=docker.io/library/hello
+
+pg_log "MirrorCredentialsOnly: the mirror's credential alone, under the upstream image's key"
+get only "$(config only MirrorCredentialsOnly)" "$IMAGE"
+pg_expect_ok only
+python3 - "$PG_DIR/out/only.json" "$IMAGE" <<'PY' || pg_fail "only: answer $(pg_mask_json <"$PG_DIR/out/only.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["cacheKeyType"] == "Image", r["cacheKeyType"]
+assert list(r["auth"]) == [sys.argv[2]], list(r["auth"])
+assert r["auth"][sys.argv[2]]["username"] == "mirror-user"
+PY
+[ "$(pg_field only "$IMAGE" password)" = "$mirror_pw" ] || pg_fail "only: not the mirror's password"
+if [ "$PG_CTR_OK" -eq 1 ]; then
+  pg_log "containerd pulls $IMAGE:v1 through the mirror with it"
+  [ "$(pull_as_kubelet only "$IMAGE" "$IMAGE:v1")" = mirror-user ] ||
+    pg_fail "containerd could not pull through the mirror: $(cat "$PG_DIR/err/ctr-only")"
+  ctr --address "$PG_CONTAINERD_SOCK" images ls -q | grep -qx "$IMAGE:v1" || pg_fail "ctr lists no $IMAGE:v1"
+  # The mirror's password is unknown to the upstream, so the pull came through the mirror, which
+  # now holds the blobs it fetched from the upstream with its own proxy credential.
+  find "$md/data" -path '*/blobs/sha256/*' -name data | grep -q . || pg_fail "the mirror cached nothing"
+
+  pg_log "without pullguard's answer the pull fails (the mirror and the upstream both refuse)"
+  ctr --address "$PG_CONTAINERD_SOCK" images rm "$IMAGE:v1" >/dev/null 2>&1 || true
+  if ctr --address "$PG_CONTAINERD_SOCK" images pull --hosts-dir "$PG_DIR/certs.d" "$IMAGE:v1" \
+    >"$PG_DIR/out/ctr-anon.log" 2>"$PG_DIR/err/ctr-anon"; then
+    pg_fail "containerd pulled $IMAGE:v1 anonymously"
+  fi
+  grep -qiE 'unauthorized|401|authorization' "$PG_DIR/err/ctr-anon" ||
+    pg_fail "anonymous pull failed for another reason: $(cat "$PG_DIR/err/ctr-anon")"
+fi
+
+pg_log "MirrorCredentialsFirst: the mirror's, then the upstream's; containerd succeeds at the mirror"
+get first "$(config first MirrorCredentialsFirst)" "$IMAGE"
+pg_expect_ok first
+[ "$(kubelet_order first "$IMAGE" | cut -f1 | paste -sd,)" = mirror-user,upstream-user ] ||
+  pg_fail "first: kubelet order $(kubelet_order first "$IMAGE" | cut -f1 | paste -sd,)"
+if [ "$PG_CTR_OK" -eq 1 ]; then
+  [ "$(pull_as_kubelet first "$IMAGE" "$IMAGE:v1")" = mirror-user ] || pg_fail "first: not pulled with the mirror's credential"
+fi
+
+pg_log "MirrorCredentialsLast: the upstream's first; the mirror refuses it, containerd falls back to the server"
+get last "$(config last MirrorCredentialsLast)" "$IMAGE"
+pg_expect_ok last
+[ "$(kubelet_order last "$IMAGE" | cut -f1 | paste -sd,)" = upstream-user,mirror-user ] ||
+  pg_fail "last: kubelet order $(kubelet_order last "$IMAGE" | cut -f1 | paste -sd,)"
+if [ "$PG_CTR_OK" -eq 1 ]; then
+  [ "$(pull_as_kubelet last "$IMAGE" "$IMAGE:v1")" = upstream-user ] || pg_fail "last: not pulled with the upstream's credential"
+fi
+
+pg_log "the mirror named directly is answered by its entry as any registry"
+get direct "$(config direct MirrorCredentialsOnly)" "$MIRROR/library/hello"
+pg_expect_ok direct
+[ "$(pg_field direct "$MIRROR" username)" = mirror-user ] || pg_fail "direct: wrong credential"
+
+pg_log "a broken mirrors block is one line naming its path"
+bad=$(pg_config bad "  - match: [\"$MIRROR\"]
+    static: {username: mirror-user, passwordFile: $PG_DIR/mirror.pw}
+    mirrors: {\"index.docker.io\": $MIRROR}")
+get bad "$bad" "$IMAGE"
+pg_expect_fail bad 'registries[0].mirrors: "index.docker.io": kubelet names Docker Hub images docker.io/...; write docker.io'
+rc=0
+"$bin" validate config "$bad" >"$PG_DIR/out/validate-bad.json" 2>"$PG_DIR/err/validate-bad" || rc=$?
+pg_expect_fail validate-bad "write docker.io"
+
+for s in "${SECRETS[@]}"; do
+  ! grep -rqF -- "$s" "$PG_DIR/err" || pg_fail "a secret reached stderr"
+done
+pg_log "mirrors: ok"
