@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Mirrors end to end, with real parts: an "upstream" docker-registry with htpasswd auth, a second
-# docker-registry as its pull-through cache (proxy.remoteurl + proxy.username/password) with an
-# htpasswd of its own, and containerd (ctr --hosts-dir: hosts.toml, as the CRI's config_path) that
+# Mirrors end to end, with real parts: an "upstream" docker-registry with token auth (the test token
+# server issues its JWTs, as auth.docker.io does for Docker Hub), a second docker-registry as its
+# pull-through cache (proxy.remoteurl + proxy.username/password) with an htpasswd of its own, and containerd (ctr --hosts-dir: hosts.toml, as the CRI's config_path) that
 # pulls docker.io/library/hello:v1 through the mirror with the credential pullguard answers for the
-# upstream name, tried in kubelet's order. The hosts.toml `server` of docker.io is the local
+# upstream name, tried in kubelet's order. (docker-registry's proxy sends proxy.username/password
+# only to a Bearer realm of the remote, registry/proxy/proxyauth.go getAuthURLs: an htpasswd
+# upstream cannot be proxied with credentials, hence the token upstream.) The hosts.toml `server` of docker.io is the local
 # upstream, so nothing leaves the machine.
 # Args: pullguard binary, source dir, scratch dir.
 set -euo pipefail
@@ -15,11 +17,22 @@ up_pw=$(pg_secret)
 mirror_pw=$(pg_secret)
 SECRETS=("$up_pw" "$mirror_pw")
 
-pg_log "upstream registry (htpasswd) with library/hello:v1"
-pg_start_registry upstream-user "$up_pw"
-UP=$PG_REGISTRY
+pg_log "upstream registry (token auth) with library/hello:v1"
+python3 - "$up_pw" >"$PG_DIR/users.json" <<'PY'
+import json, sys
+print(json.dumps({"users": {"upstream-user": {"password": sys.argv[1], "access": {"*": ["pull", "push"]}}}}))
+PY
+chmod 600 "$PG_DIR/users.json"
+pg_start_token_registry "$src" "$PG_DIR/users.json"
+UP=$PG_TOKEN_REGISTRY
 pg_build_oci_image "$PG_DIR/oci" v1 >/dev/null
-pg_push_image "$PG_DIR/oci" v1 library/hello:v1 upstream-user "$up_pw" "$UP"
+# Docker schema 2: docker-registry 2.8's proxy asks its remote for Docker manifests only, and the
+# remote answers an OCI manifest to such a request with 404.
+skopeo copy --quiet --format v2s2 --dest-tls-verify=false --dest-creds "upstream-user:$up_pw" \
+  "oci:$PG_DIR/oci:v1" "docker://$UP/library/hello:v1" >"$PG_DIR/skopeo-push.log" 2>&1 || {
+  grep -vF -- "$up_pw" "$PG_DIR/skopeo-push.log" >&2
+  pg_fail "skopeo could not push to $UP"
+}
 
 pg_log "mirror: docker-registry as a pull-through cache of the upstream, htpasswd of its own"
 md=$PG_DIR/mirror
@@ -131,8 +144,8 @@ if [ "$PG_CTR_OK" -eq 1 ]; then
   [ "$(pull_as_kubelet only "$IMAGE" "$IMAGE:v1")" = mirror-user ] ||
     pg_fail "containerd could not pull through the mirror: $(cat "$PG_DIR/err/ctr-only")"
   ctr --address "$PG_CONTAINERD_SOCK" images ls -q | grep -qx "$IMAGE:v1" || pg_fail "ctr lists no $IMAGE:v1"
-  # The mirror's password is unknown to the upstream, so the pull came through the mirror, which
-  # now holds the blobs it fetched from the upstream with its own proxy credential.
+  # The mirror's password is unknown to the upstream's token server, so the pull came through the
+  # mirror, which now holds the blobs it fetched from the upstream with its proxy credential.
   find "$md/data" -path '*/blobs/sha256/*' -name data | grep -q . || pg_fail "the mirror cached nothing"
 
   pg_log "without pullguard's answer the pull fails (the mirror and the upstream both refuse)"
@@ -173,7 +186,7 @@ bad=$(pg_config bad "  - match: [\"$MIRROR\"]
     static: {username: mirror-user, passwordFile: $PG_DIR/mirror.pw}
     mirrors: {\"index.docker.io\": $MIRROR}")
 get bad "$bad" "$IMAGE"
-pg_expect_fail bad 'registries[0].mirrors: "index.docker.io": kubelet names Docker Hub images docker.io/...; write docker.io'
+pg_expect_fail bad 'mirrors: "index.docker.io": kubelet names Docker Hub images docker.io/...; write docker.io'
 rc=0
 "$bin" validate config "$bad" >"$PG_DIR/out/validate-bad.json" 2>"$PG_DIR/err/validate-bad" || rc=$?
 pg_expect_fail validate-bad "write docker.io"
