@@ -35,40 +35,16 @@ skopeo copy --quiet --format v2s2 --dest-tls-verify=false --dest-creds "upstream
 }
 
 pg_log "mirror: docker-registry as a pull-through cache of the upstream, htpasswd of its own"
-md=$PG_DIR/mirror
-mkdir -p "$md/data"
-htpasswd -Bbn mirror-user "$mirror_pw" >"$md/htpasswd" 2>/dev/null || pg_fail "htpasswd failed"
-chmod 600 "$md/htpasswd"
-mport=$(pg_free_port)
-pg_registry_config_head "$md" "$mport" >"$md/config.yml"
-cat >>"$md/config.yml" <<YAML
-auth:
-  htpasswd:
-    realm: pullguard-mirror
-    path: $md/htpasswd
-proxy:
+pg_start_registry mirror-user "$mirror_pw" mirror "proxy:
   remoteurl: http://$UP
   username: upstream-user
-  password: $up_pw
-YAML
-chmod 600 "$md/config.yml"
-pg_serve_registry "$md"
-PG_PIDS+=("$!")
-MIRROR=127.0.0.1:$mport
-pg_wait_http "http://$MIRROR/v2/" 401 || {
-  cat "$md/registry.log" >&2
-  pg_fail "mirror did not start on $MIRROR"
-}
+  password: $up_pw"
+MIRROR=$PG_REGISTRY
+md=$PG_DIR/mirror
 
 # hosts.toml as containerd's CRI reads it from config_path: docker.io through the mirror first,
 # then its server (here the local upstream instead of registry-1.docker.io).
-mkdir -p "$PG_DIR/certs.d/docker.io"
-cat >"$PG_DIR/certs.d/docker.io/hosts.toml" <<TOML
-server = "http://$UP"
-
-[host."http://$MIRROR"]
-  capabilities = ["pull", "resolve"]
-TOML
+pg_hosts_toml "$PG_DIR/certs.d" docker.io "$UP" "$MIRROR"
 
 PG_CTR_OK=0
 if pg_start_containerd; then PG_CTR_OK=1; else pg_log "containerd cannot run here (not root?)"; fi
@@ -158,23 +134,22 @@ if [ "$PG_CTR_OK" -eq 1 ]; then
     pg_fail "anonymous pull failed for another reason: $(cat "$PG_DIR/err/ctr-anon")"
 fi
 
-pg_log "MirrorCredentialsFirst: the mirror's, then the upstream's; containerd succeeds at the mirror"
-get first "$(config first MirrorCredentialsFirst)" "$IMAGE"
-pg_expect_ok first
-[ "$(kubelet_order first "$IMAGE" | cut -f1 | paste -sd,)" = mirror-user,upstream-user ] ||
-  pg_fail "first: kubelet order $(kubelet_order first "$IMAGE" | cut -f1 | paste -sd,)"
-if [ "$PG_CTR_OK" -eq 1 ]; then
-  [ "$(pull_as_kubelet first "$IMAGE" "$IMAGE:v1")" = mirror-user ] || pg_fail "first: not pulled with the mirror's credential"
-fi
-
-pg_log "MirrorCredentialsLast: the upstream's first; the mirror refuses it, containerd falls back to the server"
-get last "$(config last MirrorCredentialsLast)" "$IMAGE"
-pg_expect_ok last
-[ "$(kubelet_order last "$IMAGE" | cut -f1 | paste -sd,)" = upstream-user,mirror-user ] ||
-  pg_fail "last: kubelet order $(kubelet_order last "$IMAGE" | cut -f1 | paste -sd,)"
-if [ "$PG_CTR_OK" -eq 1 ]; then
-  [ "$(pull_as_kubelet last "$IMAGE" "$IMAGE:v1")" = upstream-user ] || pg_fail "last: not pulled with the upstream's credential"
-fi
+# The two strategies that also hand out the upstream's credential: kubelet's order, and which
+# credential containerd then pulls with. First: the mirror takes its own. Last: the mirror refuses
+# the upstream's, containerd falls back to the server, which takes it.
+for c in "MirrorCredentialsFirst mirror-user,upstream-user mirror-user" \
+  "MirrorCredentialsLast upstream-user,mirror-user upstream-user"; do
+  read -r strategy order puller <<<"$c"
+  pg_log "$strategy: kubelet tries $order; containerd pulls with $puller"
+  get "$strategy" "$(config "$strategy" "$strategy")" "$IMAGE"
+  pg_expect_ok "$strategy"
+  got=$(kubelet_order "$strategy" "$IMAGE" | cut -f1 | paste -sd,)
+  [ "$got" = "$order" ] || pg_fail "$strategy: kubelet order $got"
+  if [ "$PG_CTR_OK" -eq 1 ]; then
+    got=$(pull_as_kubelet "$strategy" "$IMAGE" "$IMAGE:v1")
+    [ "$got" = "$puller" ] || pg_fail "$strategy: pulled with '$got': $(cat "$PG_DIR/err/ctr-$strategy")"
+  fi
+done
 
 pg_log "the mirror named directly is answered by its entry as any registry"
 get direct "$(config direct MirrorCredentialsOnly)" "$MIRROR/library/hello"
