@@ -84,9 +84,13 @@ std::optional<MirrorMatch> FindMirror(const Config& config, std::string_view ima
       m.entry = i;
       m.upstream_name = ref->Name();
       m.mirror_name = r.mirror + "/" + ref->path;
-      m.mirror_reference = m.mirror_name;
-      if (!ref->tag.empty()) m.mirror_reference += ":" + ref->tag;
-      if (!ref->digest.empty()) m.mirror_reference += "@" + ref->digest;
+      std::string suffix;
+      if (!ref->tag.empty()) suffix += ":" + ref->tag;
+      if (!ref->digest.empty()) suffix += "@" + ref->digest;
+      m.mirror_reference = m.mirror_name + suffix;
+      // Normalised, so entries match as they do for kubelet's request ("busybox" by hand is
+      // docker.io/library/busybox).
+      m.upstream_reference = m.upstream_name + suffix;
       return m;
     }
   }
@@ -175,8 +179,10 @@ Result<CredentialProviderResponse> ResolveThroughMirror(const Config& config,
   std::vector<Credential> upstream_creds;
   const MirrorCredentialsStrategy strategy = config.registries[route.entry].mirror_credentials;
   if (strategy != MirrorCredentialsStrategy::kMirrorOnly) {
+    CredentialProviderRequest upstream_request = request;
+    upstream_request.image = route.upstream_reference;
     auto upstream = Resolve(PlainConfig(config, [&](std::size_t i) { return i != route.entry; }),
-                            request, env, options);
+                            upstream_request, env, options);
     if (!upstream.ok()) return upstream.error();
     upstream_creds = LookupAll(upstream->auth, route.upstream_name);
     if (!upstream_creds.empty() && upstream->cache_duration && resp.cache_duration) {

@@ -20,10 +20,11 @@ namespace pullguard {
 
 // An image of a mirrored registry and where it is fetched from.
 struct MirrorMatch {
-  std::size_t entry = 0;         // index of the entry whose `mirrors` names the image's registry
-  std::string upstream_name;     // normalised name kubelet matches keys against (no tag/digest)
-  std::string mirror_name;       // the same repository on the mirror (mirror + "/" + path)
-  std::string mirror_reference;  // mirror_name with the request's tag and digest, for `verify`
+  std::size_t entry = 0;           // index of the entry whose `mirrors` names the image's registry
+  std::string upstream_name;       // normalised name kubelet matches keys against (no tag/digest)
+  std::string mirror_name;         // the same repository on the mirror (mirror + "/" + path)
+  std::string mirror_reference;    // mirror_name with the request's tag and digest, for `verify`
+  std::string upstream_reference;  // upstream_name with them: what the other entries are asked
 };
 
 // The route for `image` (as kubelet sent it, tag or digest allowed), if an entry mirrors its

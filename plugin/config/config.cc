@@ -74,12 +74,12 @@ class Decoder {
       Problem(where, "must be a map, not " + std::string(JsonTypeName(e)));
       return;
     }
-    UnknownKeys(e, where,
-                {"match", "cacheKeyType", "cacheDuration", "static", "dockerConfig",
-                 "tokenExchange", "refreshToken", "federatedToken", "gcp", "acr", "ecr", "verify",
-                 "insecure", "caFile", "clientCert", "clientKey", "mirrors",
-                 "mirrorCredentialsStrategy"},
-                /*entry_level=*/true);
+    UnknownKeys(
+        e, where,
+        {"match", "cacheKeyType", "cacheDuration", "static", "dockerConfig", "tokenExchange",
+         "refreshToken", "federatedToken", "gcp", "acr", "ecr", "verify", "insecure", "caFile",
+         "clientCert", "clientKey", "mirrors", "mirrorCredentialsStrategy"},
+        /*entry_level=*/true);
 
     auto m = e.find("match");
     if (m == e.end() || m->is_null()) {

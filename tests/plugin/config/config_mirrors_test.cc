@@ -3,6 +3,7 @@
 #include "plugin/config/config_mirrors.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <string>
 
 #include "tests/support/config_fixture.h"
@@ -37,11 +38,12 @@ TEST_CASE("config mirrors: routes and strategy are kept; the default strategy is
                         "      quay.io: mirror.internal:5000/quay\n"
                         "      localhost:5001: mirror.internal:5000/local\n");
   const RegistryEntry& e = c.registries[0];
-  REQUIRE(e.mirrors.size() == 3);
-  CHECK(e.mirrors[0].upstream == "docker.io");
-  CHECK(e.mirrors[0].mirror == "mirror.internal:5000");
-  CHECK(e.mirrors[1].mirror == "mirror.internal:5000/quay");
-  CHECK(e.mirrors[2].upstream == "localhost:5001");
+  std::map<std::string, std::string> routes;
+  for (const MirrorRoute& r : e.mirrors) routes[r.upstream] = r.mirror;
+  CHECK(routes ==
+        std::map<std::string, std::string>{{"docker.io", "mirror.internal:5000"},
+                                           {"quay.io", "mirror.internal:5000/quay"},
+                                           {"localhost:5001", "mirror.internal:5000/local"}});
   CHECK(e.mirror_credentials == MirrorCredentialsStrategy::kMirrorOnly);
   for (auto [name, value] :
        {std::pair{"MirrorCredentialsOnly", MirrorCredentialsStrategy::kMirrorOnly},

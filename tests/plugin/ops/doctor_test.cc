@@ -197,10 +197,12 @@ TEST_CASE("doctor: the registry's Date header against the local clock") {
         CheckState::kSkip);
 }
 
-TEST_CASE("doctor: a mirror entry needs kubelet to ask for the upstream and containerd's hosts.toml") {
+TEST_CASE(
+    "doctor: a mirror entry needs kubelet to ask for the upstream and containerd's hosts.toml") {
   Node n;
   n.source =
-      "static: {username: alice, passwordFile: PW}\n    mirrors: {docker.io: registry.internal:5000}";
+      "static: {username: alice, passwordFile: PW}\n    mirrors: {docker.io: "
+      "registry.internal:5000}";
   const std::string hosts = n.dir.path() + "/certs.d";
   mkdir(hosts.c_str(), 0755);
   auto doctor = [&] {
@@ -215,7 +217,8 @@ TEST_CASE("doctor: a mirror entry needs kubelet to ask for the upstream and cont
     n.match_images = "[\"registry.internal:5000\", \"docker.io\"]";
     CheckFails(doctor(), "registries[0] mirror docker.io",
                "docker.io -> registry.internal:5000 (MirrorCredentialsOnly), but containerd has "
-               "no " + hosts + "/docker.io/hosts.toml");
+               "no " +
+                   hosts + "/docker.io/hosts.toml");
   }
   SECTION("a hosts.toml that sends docker.io elsewhere") {
     n.match_images = "[\"registry.internal:5000\", \"docker.io\"]";
