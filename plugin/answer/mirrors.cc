@@ -10,6 +10,9 @@
 #include "plugin/answer/mirrors.h"
 
 #include <algorithm>
+#include <optional>
+
+#include "cache/proof_sink.h"
 
 #include "matcher/reference.h"
 #include "plugin/config/config_mirrors.h"
@@ -53,6 +56,25 @@ std::vector<Credential> LookupAll(const std::vector<KeyedCredential>& auth, std:
   for (KeyedCredential& k : ring.Lookup(name)) out.push_back(std::move(k.credential));
   return out;
 }
+
+// Kubelet records a pull under the image the pod names, the upstream one, so a proof made at the
+// mirror (same manifest digest, the credential kubelet will pass for the upstream name) is recorded
+// under that name: a record under the mirror's name would never be looked up.
+class UpstreamNamedSink : public ProofSink {
+ public:
+  UpstreamNamedSink(ProofSink& inner, const MirrorMatch& route) : inner_(inner), route_(route) {}
+  Status RecordProof(const PullProof& proof) override {
+    PullProof renamed = proof;
+    if (renamed.image.rfind(route_.mirror_name, 0) == 0) {
+      renamed.image = route_.upstream_name + renamed.image.substr(route_.mirror_name.size());
+    }
+    return inner_.RecordProof(renamed);
+  }
+
+ private:
+  ProofSink& inner_;
+  const MirrorMatch& route_;
+};
 
 // A copy of the config where only the entries `keep` says may answer, and no mirrors: the two
 // questions a mirrored image splits into are plain ones.
@@ -160,8 +182,11 @@ Result<CredentialProviderResponse> ResolveThroughMirror(const Config& config,
   // (so refreshToken, ecr and `verify` talk to the mirror, as containerd will).
   CredentialProviderRequest mirror_request = request;
   mirror_request.image = route.mirror_reference;
+  ResolveOptions mirror_options = options;
+  std::optional<UpstreamNamedSink> renamed;
+  if (options.proofs != nullptr) mirror_options.proofs = &renamed.emplace(*options.proofs, route);
   auto mirror = Resolve(PlainConfig(config, [&](std::size_t i) { return i == route.entry; }),
-                        mirror_request, env, options);
+                        mirror_request, env, mirror_options);
   if (!mirror.ok()) return mirror.error();
   std::vector<Credential> mirror_creds = LookupAll(mirror->auth, route.mirror_name);
   if (mirror_creds.empty()) {

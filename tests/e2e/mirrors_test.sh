@@ -151,6 +151,23 @@ for c in "MirrorCredentialsFirst mirror-user,upstream-user mirror-user" \
   fi
 done
 
+pg_log "verify: true proves the mirror's credential at the mirror (which fetches from the upstream)"
+(umask 077 && printf '%s\n' "wrong-$mirror_pw" >"$PG_DIR/wrong.pw")
+verify_config() {  # NAME PASSWORD_FILE
+  pg_config "$1" "  - match: [\"$MIRROR\"]
+    verify: true
+    static: {username: mirror-user, passwordFile: $2}
+    mirrors: {docker.io: $MIRROR}"
+}
+get verify "$(verify_config verify "$PG_DIR/mirror.pw")" "$IMAGE:v1"
+pg_expect_ok verify
+[ "$(pg_field verify "$IMAGE" username)" = mirror-user ] || pg_fail "verify: wrong credential"
+# The proof is recorded under the name kubelet records the pull under: the upstream one.
+grep -qF "\"$IMAGE\"" "$PG_DIR"/state-verify/image_manager/pulled/* || pg_fail "verify: no record for $IMAGE"
+! grep -qF "$MIRROR" "$PG_DIR"/state-verify/image_manager/pulled/* || pg_fail "verify: recorded under the mirror's name"
+get verify-wrong "$(verify_config verify-wrong "$PG_DIR/wrong.pw")" "$IMAGE:v1"
+pg_expect_fail verify-wrong "preflight: registry $MIRROR refused"
+
 pg_log "the mirror named directly is answered by its entry as any registry"
 get direct "$(config direct MirrorCredentialsOnly)" "$MIRROR/library/hello"
 pg_expect_ok direct

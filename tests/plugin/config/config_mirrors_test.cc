@@ -57,6 +57,18 @@ TEST_CASE("config mirrors: routes and strategy are kept; the default strategy is
   }
 }
 
+TEST_CASE("config mirrors: an ECR pull-through cache is a mirror with a path prefix") {
+  Config c = MustDecode(kConfigHead +
+                        "registries:\n"
+                        "  - match: [\"*.dkr.ecr.*.amazonaws.com\"]\n"
+                        "    ecr: {}\n"
+                        "    mirrors: {docker.io: 123456789012.dkr.ecr.us-west-2.amazonaws.com/"
+                        "docker-hub}\n");
+  REQUIRE(c.registries[0].mirrors.size() == 1);
+  CHECK(c.registries[0].mirrors[0].mirror ==
+        "123456789012.dkr.ecr.us-west-2.amazonaws.com/docker-hub");
+}
+
 TEST_CASE("config mirrors: each mistake is one problem naming its path") {
   CheckOneProblem("    mirrors: [docker.io]\n",
                   "registries[0].mirrors: must be a map {upstream registry: mirror}, not array");
