@@ -10,6 +10,7 @@
 #include "matcher/keyring.h"
 #include "matcher/urls_match.h"
 #include "tests/support/config_fixture.h"
+#include "tests/support/run.h"
 
 using namespace pullguard;
 using pullguard::testing::kConfigHead;
@@ -166,4 +167,26 @@ TEST_CASE("mirrors: an entry whose source has no credential for the mirror's rep
   CHECK(r.error().message ==
         "registries[0]: the entry has no credential for mirror.internal:5000/library/busybox (the "
         "mirror of docker.io/library/busybox)");
+}
+
+TEST_CASE(
+    "mirrors: an upstream credential kubelet finds only by the Docker Hub fallback is re-keyed") {
+  // Kubelet uses an index.docker.io key only when no key matched; next to the mirror's keys it
+  // would never be tried, so the answer gives it a key that matches the image.
+  pullguard::testing::TempDir dir;
+  std::string hub = dir.Write(
+      "hub.json", R"({"auths":{"https://index.docker.io/v1/":{"username":"hub","password":"h"}}})");
+  Config config = MustDecode(kConfigHead +
+                             "registries:\n"
+                             "  - match: [\"mirror.internal:5000\"]\n"
+                             "    static: {username: mirror-user, password: m}\n"
+                             "    mirrors: {docker.io: mirror.internal:5000}\n"
+                             "    mirrorCredentialsStrategy: MirrorCredentialsLast\n"
+                             "  - match: [\"docker.io\"]\n"
+                             "    dockerConfig: " +
+                             hub + "\n");
+  auto r = Resolve(config, RequestFor("docker.io/library/busybox"), DefaultEnv());
+  REQUIRE(r.ok());
+  CHECK(KubeletTries(r->auth, "docker.io/library/busybox") ==
+        std::vector<std::string>{"hub", "mirror-user"});
 }
