@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "plugin/answer/mirrors.h"
 #include "plugin/answer/preflight.h"
 #include "plugin/kubelet/cache_key.h"
 #include "plugin/ops/log.h"
@@ -55,6 +56,11 @@ Result<CredentialProviderResponse> Resolve(const Config& config,
   CredentialProviderResponse resp;
   resp.version = request.version;
   std::string image = StripTagAndDigest(request.image);
+  // An image of a registry some entry mirrors is answered with the mirror's credential
+  // (plugin/answer/mirrors.h).
+  if (auto route = FindMirror(config, request.image)) {
+    return ResolveThroughMirror(config, request, *route, env, options);
+  }
 
   // The narrowest cache key any applicable entry asks for; widening the set of entries for a
   // wider key may bring in an entry that wants a narrower one, so repeat until stable.
@@ -67,6 +73,8 @@ Result<CredentialProviderResponse> Resolve(const Config& config,
     CacheKeyType t = config.registries[i].cache_key_type;
     if (!scope || Width(t) < Width(*scope)) scope = t;
   }
+  // A Global answer would be reused for a mirrored registry's images without asking pullguard.
+  if (scope == CacheKeyType::kGlobal && HasMirrors(config)) scope = CacheKeyType::kRegistry;
   if (!scope) {
     resp.cache_key_type = CacheKeyType::kImage;
     resp.cache_duration = 0;

@@ -38,6 +38,7 @@ int RunDoctor(const std::vector<std::string>& args, Io& io) {
   o.config_path = a.config;
   o.kubelet_config = a.kubelet_config;
   o.bin_dir = a.bin_dir;
+  if (!a.containerd_hosts_dir.empty()) o.containerd_hosts_dir = a.containerd_hosts_dir;
   o.images = a.images;
   o.proxy = registry::ProxyConfigFromEnvironment(io.getenv);
 

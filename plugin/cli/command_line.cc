@@ -281,7 +281,8 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
       "  - the state dir is a private, writable directory; the metrics textfile can be written;\n"
       "  - kubelet's CredentialProviderConfig (--kubelet-config, file or directory) is valid,\n"
       "    has a provider running 'get-credentials --config=FILE' with an apiVersion pullguard\n"
-      "    answers, and its matchImages cover the config's registries;\n"
+      "    answers, and its matchImages cover the config's registries (and mirrored ones);\n"
+      "  - each mirrored registry has a containerd hosts.toml naming its mirror;\n"
       "  - the binary kubelet runs (--bin-dir, under the provider's name) exists, is executable\n"
       "    and runs;\n"
       "  - each registry answers /v2/ (verified TLS; plain HTTP on loopback only) with a Basic\n"
@@ -296,6 +297,9 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
   AddValue(app, "--kubelet-config", out.kubelet_config, "PATH",
            "kubelet's CredentialProviderConfig (a file or a directory)");
   AddValue(app, "--bin-dir", out.bin_dir, "DIR", "kubelet's --image-credential-provider-bin-dir");
+  AddValue(app, "--containerd-hosts-dir", out.containerd_hosts_dir, "DIR",
+           "containerd's registry config_path, for mirror entries (default "
+           "/etc/containerd/certs.d)");
   app.add_option("--image", out.images, "resolve IMAGE as get-credentials would (repeatable)")
       ->type_name("IMAGE")
       ->allow_extra_args(false)  // one image per --image

@@ -36,6 +36,7 @@ struct DoctorArgs {
   std::string config;
   std::string kubelet_config;
   std::string bin_dir;
+  std::string containerd_hosts_dir;  // empty: DoctorOptions' default
   std::vector<std::string> images;
   bool offline = false;
 };

@@ -8,6 +8,7 @@
 #include "base/strict_json.h"
 #include "base/utf8.h"
 #include "matcher/urls_match.h"
+#include "plugin/config/config_mirrors.h"
 #include "plugin/config/config_sources.h"
 #include "plugin/kubelet/kube_yaml.h"
 
@@ -73,11 +74,12 @@ class Decoder {
       Problem(where, "must be a map, not " + std::string(JsonTypeName(e)));
       return;
     }
-    UnknownKeys(e, where,
-                {"match", "cacheKeyType", "cacheDuration", "static", "dockerConfig",
-                 "tokenExchange", "refreshToken", "federatedToken", "gcp", "acr", "ecr", "verify",
-                 "insecure", "caFile", "clientCert", "clientKey"},
-                /*entry_level=*/true);
+    UnknownKeys(
+        e, where,
+        {"match", "cacheKeyType", "cacheDuration", "static", "dockerConfig", "tokenExchange",
+         "refreshToken", "federatedToken", "gcp", "acr", "ecr", "verify", "insecure", "caFile",
+         "clientCert", "clientKey", "mirrors", "mirrorCredentialsStrategy"},
+        /*entry_level=*/true);
 
     auto m = e.find("match");
     if (m == e.end() || m->is_null()) {
@@ -109,6 +111,7 @@ class Decoder {
       }
     }
 
+    DecodeMirrors(e, where, out, problems);
     if (auto t = String(e, where, "cacheKeyType", false)) {
       auto k = ParseCacheKeyType(*t);
       if (!k) {
@@ -216,6 +219,7 @@ class Decoder {
         Entry((*r)[i], "registries[" + std::to_string(i) + "]", e);
         out.registries.push_back(std::move(e));
       }
+      CheckMirrorUpstreams(out.registries, problems);
     }
   }
 };

@@ -113,6 +113,16 @@ using SourceSpec = std::variant<StaticSourceSpec, DockerConfigSourceSpec, TokenE
                                 RefreshTokenSourceSpec, FederatedTokenSourceSpec, GcpSourceSpec,
                                 AcrSourceSpec, EcrSourceSpec>;
 
+// mirrors: images of an upstream registry are pulled through a mirror (pull-through cache) whose
+// credentials this entry's source holds (plugin/answer/mirrors.h, docs/sources.md "Mirrors").
+struct MirrorRoute {
+  std::string upstream;  // the registry host[:port] of the images kubelet asks for ("docker.io")
+  std::string mirror;    // host[:port][/path prefix] containerd pulls them from
+};
+// Which credentials kubelet tries for a mirrored image, and in which order; the names are those of
+// mesosphere's dynamic-credential-provider (MirrorCredentialsLast: the upstream's first).
+enum class MirrorCredentialsStrategy { kMirrorOnly, kMirrorFirst, kMirrorLast };
+
 struct RegistryEntry {
   std::vector<std::string> match;  // kubelet matchImages syntax, each one parses
   CacheKeyType cache_key_type = CacheKeyType::kRegistry;
@@ -122,6 +132,8 @@ struct RegistryEntry {
   // insecure / caFile / clientCert / clientKey: how this entry's registry is reached (TLS files,
   // plain HTTP). Timeouts, retries and caps keep the transport's defaults.
   registry::TransportOptions transport;
+  std::vector<MirrorRoute> mirrors;  // mirrors: {upstream: mirror}; each upstream in one entry only
+  MirrorCredentialsStrategy mirror_credentials = MirrorCredentialsStrategy::kMirrorOnly;
 };
 
 struct Config {

@@ -37,6 +37,8 @@ struct DoctorOptions {
   // The process environment, as get-credentials reads it (cloud endpoints: GCE_METADATA_HOST, the
   // ecr source's AWS_* variables).
   std::function<std::optional<std::string>(const std::string&)> getenv;
+  // containerd's registry config_path (hosts.toml per registry), for the mirror entries' checks.
+  std::string containerd_hosts_dir = "/etc/containerd/certs.d";
 };
 
 using Report = std::vector<CheckLine>;
@@ -55,6 +57,10 @@ void CheckRegistries(const DoctorOptions& o, const Config& config, Env& env, Rep
 // one signed GetAuthorizationToken call.
 void CheckEcrEntry(const DoctorOptions& o, const Config& config, std::size_t i, Env& env,
                    Report& report);
+
+// The mirror entries (plugin/ops/doctor_mirrors.cc): for each upstream registry, whether
+// containerd's hosts.toml sends its images to the mirror pullguard answers for.
+void CheckMirrors(const DoctorOptions& o, const Config& config, Env& env, Report& report);
 
 // The clock line for a registry whose answer carried `date` (its Date header, if any).
 CheckLine ClockCheck(const std::string& host, const std::optional<std::string>& date,

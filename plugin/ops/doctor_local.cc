@@ -226,6 +226,14 @@ void CheckKubelet(const DoctorOptions& o, const std::optional<Config>& config, E
       }
       if (!covered) uncovered.push_back(pattern);
     }
+    // A mirrored registry's images must reach pullguard too: kubelet asks for the upstream name.
+    for (const MirrorRoute& m : e.mirrors) {
+      bool covered = false;
+      for (const std::string& mi : p->match_images) {
+        covered = covered || PatternCoversRegistry(mi, m.upstream);
+      }
+      if (!covered) uncovered.push_back(m.upstream);
+    }
   }
   if (uncovered.empty()) {
     Ok(r, "kubelet-config matchImages", "every pullguard pattern's registry is in matchImages");
@@ -358,6 +366,7 @@ void CheckLocal(const DoctorOptions& o, Env& env, Report& r, std::optional<Confi
         Ok(r, name, std::string(source->kind()) + " source is readable and private");
       }
     }
+    CheckMirrors(o, *config, env, r);
     CheckStateDir(config->state_dir, env, r);
     CheckMetricsTextfile(config->metrics_textfile, env, r);
   }

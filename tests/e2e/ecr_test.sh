@@ -80,12 +80,7 @@ get() {
 CTR_OK=0
 if pg_start_containerd; then CTR_OK=1; else pg_log "containerd cannot run here (not root?)"; fi
 # containerd resolves the ECR host name to the local registry through hosts.toml.
-mkdir -p "$PG_DIR/certs.d/$HOST"
-cat >"$PG_DIR/certs.d/$HOST/hosts.toml" <<TOML
-server = "http://$PG_REGISTRY"
-[host."http://$PG_REGISTRY"]
-  capabilities = ["pull", "resolve"]
-TOML
+pg_hosts_toml "$PG_DIR/certs.d" "$HOST" "$PG_REGISTRY"
 pull_with() {
   local name=$1 user=$2 pass=$3 ref=$4
   [ "$CTR_OK" -eq 1 ] || return 0

@@ -94,6 +94,16 @@ for f in "$ex"/kubelet-credential-provider-config-acr*.yaml; do
     pg_fail "acr: $f does not pass the azure.workload.identity/client-id annotation"
 done
 
+# mirrors: kubelet asks for the upstream name, so matchImages must name every mirrored upstream.
+python3 - "$ex/config-mirrors.yaml" "$ex/kubelet-credential-provider-config-mirrors.yaml" <<'PY' ||
+import sys, yaml
+cfg, kub = (yaml.safe_load(open(p)) for p in sys.argv[1:3])
+upstreams = {u for e in cfg["registries"] for u in (e.get("mirrors") or {})}
+match = set(kub["providers"][0]["matchImages"])
+assert upstreams and upstreams <= match, (upstreams, match)
+PY
+  pg_fail "mirrors: kubelet's matchImages leave out a mirrored upstream"
+
 pg_log "requests"
 localise "$ex/config.yaml" "$PG_DIR/config-for-requests.yaml"
 for f in "$ex"/requests/*.json; do

@@ -13,9 +13,16 @@
 #   pg_cleanup                     kills every process started here (by pid), removes temp dirs;
 #                                  install it with: trap pg_cleanup EXIT
 #   pg_free_port                   prints a free TCP port on 127.0.0.1.
-#   pg_start_registry USER PASS    starts docker-registry with htpasswd (bcrypt) auth, data under
-#                                  $PG_DIR/registry; sets PG_REGISTRY (127.0.0.1:PORT), PG_REGISTRY_PID.
+#   pg_start_registry USER PASS [NAME [EXTRA_YAML]]
+#                                  starts docker-registry with htpasswd (bcrypt) auth, data under
+#                                  $PG_DIR/NAME (default registry), EXTRA_YAML appended to its config
+#                                  (0600; e.g. a `proxy:` block: a pull-through cache); sets
+#                                  PG_REGISTRY (127.0.0.1:PORT), PG_REGISTRY_PID.
 #                                  The password is read from the argument, never printed.
+#   pg_hosts_toml DIR HOST SERVER [MIRROR]
+#                                  containerd's DIR/HOST/hosts.toml (ctr --hosts-dir, the CRI's
+#                                  config_path): plain-HTTP SERVER, and a pull/resolve [host] for
+#                                  MIRROR (default SERVER) that containerd tries first.
 #   pg_build_oci_image DIR TAG     writes a one-layer OCI image layout to DIR (layer: /hello.txt),
 #                                  reference name TAG; prints the manifest digest. python3 only.
 #   pg_push_image DIR TAG REPO USER PASS [REGISTRY]
@@ -145,7 +152,7 @@ pg_serve_registry() {
 }
 
 pg_start_registry() {
-  local user=$1 pass=$2 dir=$PG_DIR/registry port
+  local user=$1 pass=$2 dir=$PG_DIR/${3:-registry} extra=${4:-} port
   mkdir -p "$dir/data"
   htpasswd -Bbn "$user" "$pass" >"$dir/htpasswd" 2>/dev/null || pg_fail "htpasswd failed"
   chmod 600 "$dir/htpasswd"
@@ -157,6 +164,8 @@ auth:
     realm: pullguard-test
     path: $dir/htpasswd
 YAML
+  [ -z "$extra" ] || printf '%s\n' "$extra" >>"$dir/config.yml"
+  chmod 600 "$dir/config.yml"
   pg_serve_registry "$dir"
   PG_REGISTRY_PID=$!
   PG_PIDS+=("$PG_REGISTRY_PID")
@@ -166,6 +175,12 @@ YAML
     cat "$dir/registry.log" >&2
     pg_fail "docker-registry did not start on $PG_REGISTRY"
   }
+}
+
+pg_hosts_toml() {
+  mkdir -p "$1/$2"
+  printf 'server = "http://%s"\n\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' \
+    "$3" "${4:-$3}" >"$1/$2/hosts.toml"
 }
 
 pg_registry_requests() {

@@ -26,6 +26,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& r : d.config.registries) {
       Check(!r.match.empty());
       Check(r.cache_duration >= 0);
+      // A route names an upstream and a mirror on another registry (config_mirrors.cc).
+      for (const auto& m : r.mirrors) {
+        Check(!m.upstream.empty() && !m.mirror.empty() && m.mirror != m.upstream &&
+              m.mirror.rfind(m.upstream + "/", 0) != 0);
+      }
     }
   }
   Check(pullguard::DecodeConfig(in).problems == d.problems);

@@ -196,3 +196,49 @@ TEST_CASE("doctor: the registry's Date header against the local clock") {
   CHECK(pullguard::ClockCheck("r:5000", std::nullopt, *date, seconds(60)).state ==
         CheckState::kSkip);
 }
+
+TEST_CASE(
+    "doctor: a mirror entry needs kubelet to ask for the upstream and containerd's hosts.toml") {
+  Node n;
+  n.source =
+      "static: {username: alice, passwordFile: PW}\n    mirrors: {docker.io: "
+      "registry.internal:5000}";
+  const std::string hosts = n.dir.path() + "/certs.d";
+  mkdir(hosts.c_str(), 0755);
+  auto doctor = [&] {
+    n.Write();
+    return Run({"doctor", "--config=" + n.config, "--kubelet-config=" + n.kubelet,
+                "--bin-dir=" + n.bin, "--containerd-hosts-dir=" + hosts, "--offline"});
+  };
+  SECTION("kubelet's matchImages leave out docker.io") {
+    CheckFails(doctor(), "kubelet-config matchImages", "\"docker.io\"");
+  }
+  SECTION("no hosts.toml for docker.io") {
+    n.match_images = "[\"registry.internal:5000\", \"docker.io\"]";
+    CheckFails(doctor(), "registries[0] mirror docker.io",
+               "docker.io -> registry.internal:5000 (MirrorCredentialsOnly), but containerd has "
+               "no " +
+                   hosts + "/docker.io/hosts.toml");
+  }
+  SECTION("a hosts.toml that sends docker.io elsewhere") {
+    n.match_images = "[\"registry.internal:5000\", \"docker.io\"]";
+    n.dir.Write("certs.d/docker.io/hosts.toml",
+                "server = \"https://registry-1.docker.io\"\n[host.\"https://other:5000\"]\n", 0644);
+    CheckFails(doctor(), "registries[0] mirror docker.io",
+               "has no [host] table for \"registry.internal:5000\"");
+  }
+  SECTION("hosts.toml names the mirror") {
+    n.match_images = "[\"registry.internal:5000\", \"docker.io\"]";
+    n.dir.Write("certs.d/docker.io/hosts.toml",
+                "server = \"https://registry-1.docker.io\"\n"
+                "[host.\"https://registry.internal:5000/v2/hub\"]\n"
+                "  capabilities = [\"pull\", \"resolve\"]\n",
+                0644);
+    auto r = doctor();
+    INFO("stdout:\n" << r.out << "stderr:\n" << r.err);
+    CHECK(r.rc == 0);
+    CHECK(r.out.find("ok    registries[0] mirror docker.io: docker.io -> registry.internal:5000 "
+                     "(MirrorCredentialsOnly); " +
+                     hosts + "/docker.io/hosts.toml names the mirror") != std::string::npos);
+  }
+}
