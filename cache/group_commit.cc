@@ -76,8 +76,8 @@ std::string GroupCommit::PendingDir() const {
 }
 
 Result<bool> GroupCommit::Add(const std::string& image, const std::string& image_ref,
-                              const ImagePullCredentials& creds) {
-  auto key = TrimImageTagDigest(image);
+                              const ImagePullCredentials& creds, KubeletVersion kubelet) {
+  auto key = MappingKey(image, kubelet);
   if (!key.ok()) {
     return MakeError(ErrorKind::kInvalidArgument, "invalid image name: " + key.error().message);
   }

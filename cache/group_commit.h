@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "cache/kubelet_version.h"
 #include "cache/record_store.h"
 
 namespace pullguard {
@@ -36,8 +37,10 @@ class GroupCommit {
   // whether the add changed the record, only once the record holding it is durably written. An
   // error means the add is not in the record, except the one case its message names (the wait
   // ran out after another writer had already taken the add into a batch).
+  // `kubelet` picks the credentialMapping key (KubeletVersion::FamiliarMappingKeys).
   Result<bool> Add(const std::string& image, const std::string& image_ref,
-                   const ImagePullCredentials& creds);
+                   const ImagePullCredentials& creds,
+                   KubeletVersion kubelet = KubeletVersion::Default());
 
   // <root>/pending
   std::string PendingDir() const;

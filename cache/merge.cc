@@ -91,6 +91,20 @@ bool MergeCredentials(ImagePulledRecord& record, const std::string& image,
                                   creds.kubernetes_service_accounts);
 }
 
+std::vector<ImagePullCredentials> CredentialSetMerges(
+    const std::vector<ImagePullSecret>& secrets,
+    const std::vector<ImagePullServiceAccount>& service_accounts, bool node_pods_accessible) {
+  if (node_pods_accessible) return {ImagePullCredentials{{}, {}, true}};
+  ImagePullCredentials s, a;
+  MergePullSecrets(s.kubernetes_secrets, secrets);
+  MergePullServiceAccounts(a.kubernetes_service_accounts, service_accounts);
+  std::vector<ImagePullCredentials> out;
+  if (!s.Empty()) out.push_back(std::move(s));
+  if (!a.Empty()) out.push_back(std::move(a));
+  if (out.empty()) out.emplace_back();
+  return out;
+}
+
 std::vector<bool> MergeCredentialsInOrder(
     ImagePulledRecord& record,
     const std::vector<std::pair<std::string, ImagePullCredentials>>& adds) {

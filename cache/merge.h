@@ -33,4 +33,16 @@ bool MergePullSecrets(std::vector<ImagePullSecret>& orig, const std::vector<Imag
 bool MergePullServiceAccounts(std::vector<ImagePullServiceAccount>& orig,
                               const std::vector<ImagePullServiceAccount>& add);
 
+// A pod's whole set of credentials for one add (`records add` with "secrets"/"serviceAccounts"),
+// as the merges kubelet applies to it, in kubelet's rules: a secret repeated with the same
+// (uid, namespace, name) counts once and its later hash wins, a repeated service account counts
+// once (mergePullSecrets, mergePullServiceAccounts: both sorted by namespace, name, uid); node
+// access absorbs every pod credential (pulledRecordMergeNewCreds). kubelet merges secrets or
+// service accounts in one merge, never both, so a set with both is two merges, secrets first;
+// an empty set is one empty merge (no change to an existing entry). Not in kubelet, which
+// records one credential per pull: pullguard's own, built from kubelet's rules.
+std::vector<ImagePullCredentials> CredentialSetMerges(
+    const std::vector<ImagePullSecret>& secrets,
+    const std::vector<ImagePullServiceAccount>& service_accounts, bool node_pods_accessible);
+
 }  // namespace pullguard

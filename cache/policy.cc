@@ -30,7 +30,9 @@ const char* VerificationPolicyName(VerificationPolicy p) {
 }
 
 Result<PolicyEnforcer> PolicyEnforcer::Make(VerificationPolicy policy,
-                                            const std::vector<std::string>& allowlist) {
+                                            const std::vector<std::string>& allowlist,
+                                            KubeletVersion kubelet) {
+  const bool normalize = kubelet.AllowlistNormalizesImage();
   if (policy != VerificationPolicy::kNeverVerifyAllowlistedImages) {
     if (!allowlist.empty()) {
       return MakeError(ErrorKind::kInvalidArgument,
@@ -38,11 +40,11 @@ Result<PolicyEnforcer> PolicyEnforcer::Make(VerificationPolicy policy,
                                    "NeverVerifyAllowlistedImages, not ") +
                            VerificationPolicyName(policy));
     }
-    return PolicyEnforcer(policy, std::nullopt);
+    return PolicyEnforcer(policy, std::nullopt, normalize);
   }
   auto a = Allowlist::Make(allowlist);
   if (!a.ok()) return MakeError(ErrorKind::kInvalidArgument, "allowlist: " + a.error().message);
-  return PolicyEnforcer(policy, std::move(*a));
+  return PolicyEnforcer(policy, std::move(*a), normalize);
 }
 
 bool PolicyEnforcer::RequireVerification(std::string_view image, bool pulled_by_kubelet,
@@ -61,7 +63,8 @@ bool PolicyEnforcer::RequireVerification(std::string_view image, bool pulled_by_
       *why = "policy NeverVerifyPreloadedImages: the image was pulled by the kubelet";
       return true;
     case VerificationPolicy::kNeverVerifyAllowlistedImages:
-      if (allowlist_ && allowlist_->Matches(image)) {
+      if (allowlist_ &&
+          (normalize_image_ ? allowlist_->Matches(image) : allowlist_->MatchesAsWritten(image))) {
         *why = "policy NeverVerifyAllowlistedImages: the image matches the allowlist";
         return false;
       }

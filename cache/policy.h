@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "cache/kubelet_version.h"
 #include "matcher/allowlist.h"
 
 namespace pullguard {
@@ -25,8 +26,10 @@ const char* VerificationPolicyName(VerificationPolicy p);
 class PolicyEnforcer {
  public:
   // The allowlist is only valid with kNeverVerifyAllowlistedImages (kubelet's validation).
+  // `kubelet` picks how the allowlist compares images (KubeletVersion::AllowlistNormalizesImage).
   static Result<PolicyEnforcer> Make(VerificationPolicy policy,
-                                     const std::vector<std::string>& allowlist);
+                                     const std::vector<std::string>& allowlist,
+                                     KubeletVersion kubelet = KubeletVersion::Default());
 
   // True when credentials must be verified; `why` gets a sentence saying which rule decided (a
   // constant: nothing to allocate per decision).
@@ -35,10 +38,11 @@ class PolicyEnforcer {
   VerificationPolicy policy() const { return policy_; }
 
  private:
-  PolicyEnforcer(VerificationPolicy p, std::optional<Allowlist> a)
-      : policy_(p), allowlist_(std::move(a)) {}
+  PolicyEnforcer(VerificationPolicy p, std::optional<Allowlist> a, bool normalize)
+      : policy_(p), allowlist_(std::move(a)), normalize_image_(normalize) {}
   VerificationPolicy policy_;
   std::optional<Allowlist> allowlist_;
+  bool normalize_image_ = true;
 };
 
 }  // namespace pullguard

@@ -62,7 +62,7 @@ Status PullManager::RecordImagePulled(const std::string& image, const std::strin
 Result<bool> PullManager::WritePulledRecordIfChanged(
     const std::string& image, const std::string& image_ref,
     const std::optional<ImagePullCredentials>& creds) {
-  auto key = TrimImageTagDigest(image);
+  auto key = MappingKey(image, options_.kubelet);
   if (!key.ok()) {
     return MakeError(ErrorKind::kInvalidArgument, "invalid image name: " + key.error().message);
   }
@@ -91,31 +91,40 @@ Result<bool> PullManager::WritePulledRecordIfChanged(
 
 namespace {
 
-// Exact key first; then keys another writer stored in a familiar or unnormalised form.
-const ImagePullCredentials* FindMapping(const ImagePulledRecord& r, const std::string& key) {
-  auto it = r.credential_mapping.find(key);
+// The keys to look for: the release's own key (exact, as kubelet looks it up), and when
+// `normalised` is set, any key another writer stored in another spelling of the same image.
+struct MappingKeys {
+  std::string exact;
+  const std::string* normalised = nullptr;
+};
+
+const ImagePullCredentials* FindMapping(const ImagePulledRecord& r, const MappingKeys& key) {
+  auto it = r.credential_mapping.find(key.exact);
   if (it != r.credential_mapping.end()) return &it->second;
+  if (key.normalised == nullptr) return nullptr;
   for (const auto& [k, v] : r.credential_mapping) {
     auto n = TrimImageTagDigest(k);
-    if (n.ok() && *n == key) return &v;
+    if (n.ok() && *n == *key.normalised) return &v;
   }
   return nullptr;
 }
 
 // The same on a record the index reads in place.
-std::optional<PackedCredentials> FindMapping(const PackedRecordView& r, const std::string& key) {
+std::optional<PackedCredentials> FindMapping(const PackedRecordView& r, const MappingKeys& key) {
   std::optional<PackedCredentials> found;
   auto take = [&](const PackedCredentials& c) {
     found = c;
     return true;
   };
-  if (r.AnyMapping(
-          [&](std::string_view k, const PackedCredentials& c) { return k == key && take(c); })) {
+  if (r.AnyMapping([&](std::string_view k, const PackedCredentials& c) {
+        return k == key.exact && take(c);
+      })) {
     return found;
   }
+  if (key.normalised == nullptr) return found;
   r.AnyMapping([&](std::string_view k, const PackedCredentials& c) {
     auto n = TrimImageTagDigest(std::string(k));
-    return n.ok() && *n == key && take(c);
+    return n.ok() && *n == *key.normalised && take(c);
   });
   return found;
 }
@@ -191,8 +200,14 @@ PullCheck PullManager::CheckRecord(const Record* record, const std::string& imag
   PullCheck out;
   bool pulled_by_kubelet = record != nullptr;
   auto key = TrimImageTagDigest(image);
+  MappingKeys keys;
+  if (key.ok()) {
+    keys.exact =
+        options_.kubelet.FamiliarMappingKeys() ? *MappingKey(image, options_.kubelet) : *key;
+    if (options_.any_key_spelling) keys.normalised = &*key;
+  }
   if (pulled_by_kubelet && options_.separate_shared_digests && key.ok()) {
-    if (!MappingEmpty(*record) && !FindMapping(*record, *key)) {
+    if (!MappingEmpty(*record) && !FindMapping(*record, keys)) {
       pulled_by_kubelet = false;  // the digest was pulled under other names only
     }
   }
@@ -225,9 +240,10 @@ PullCheck PullManager::CheckRecord(const Record* record, const std::string& imag
     return out;
   }
   const Record& rec = *record;
-  auto cached = FindMapping(rec, *key);
+  auto cached = FindMapping(rec, keys);
   if (!cached) {
-    out.reason = Reason({why, "; the record for ", image_ref, " has no credentials for ", *key});
+    out.reason =
+        Reason({why, "; the record for ", image_ref, " has no credentials for ", keys.exact});
     return out;
   }
   if (options_.max_record_age && rec.last_updated_time &&
@@ -248,7 +264,10 @@ PullCheck PullManager::CheckRecord(const Record* record, const std::string& imag
         {why, "; ", *key, " was pulled anonymously or with node credentials (nodePodsAccessible)"});
     return out;
   }
-  if (cached->kubernetes_secrets.empty() && cached->kubernetes_service_accounts.empty()) {
+  // A 1.33 kubelet has no service-account credentials: an entry naming only those names nothing.
+  const bool accounts = options_.kubelet.ServiceAccountCredentials();
+  if (cached->kubernetes_secrets.empty() &&
+      (!accounts || cached->kubernetes_service_accounts.empty())) {
     out.reason = Reason({why, "; the record for ", *key, " names no secret or service account"});
     return out;
   }
@@ -292,7 +311,7 @@ PullCheck PullManager::CheckRecord(const Record* record, const std::string& imag
       }
     }
   }
-  if (pod_sa && HasServiceAccount(cached->kubernetes_service_accounts, *pod_sa)) {
+  if (accounts && pod_sa && HasServiceAccount(cached->kubernetes_service_accounts, *pod_sa)) {
     out.must_pull = false;
     out.reason =
         Reason({why, "; pod service account ", pod_sa->ns, "/", pod_sa->name, " pulled ", *key});

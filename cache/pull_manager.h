@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/kubelet_version.h"
 #include "cache/policy.h"
 #include "cache/record_accessor.h"
 
@@ -36,6 +37,12 @@ struct PullManagerOptions {
   // Returns true when everything known about `credential_hash` for `repository` has expired.
   std::function<bool(const std::string& credential_hash, const std::string& repository)>
       credential_expired;
+  // The kubelet release whose credentialMapping keys are written and looked up.
+  KubeletVersion kubelet = KubeletVersion::Default();
+  // pullguard's tolerance: a lookup also finds a key written in the other spelling of the image
+  // (normalised or familiar), so records of kubelets before and after the key change both
+  // verify. Off to answer exactly as the release `kubelet` does (`--kubelet-version` given).
+  bool any_key_spelling = true;
   std::function<RecordTime()> now = [] {
     return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   };

@@ -85,4 +85,10 @@ bool Allowlist::Matches(std::string_view image) const {
                      [&](const std::string& prefix) { return name.starts_with(prefix); });
 }
 
+bool Allowlist::MatchesAsWritten(std::string_view image) const {
+  if (std::find(exact_.begin(), exact_.end(), image) != exact_.end()) return true;
+  return std::any_of(prefixes_.begin(), prefixes_.end(),
+                     [&](const std::string& prefix) { return image.starts_with(prefix); });
+}
+
 }  // namespace pullguard

@@ -1,5 +1,6 @@
-// `pullguard decide --dir DIR [--evidence DIR]`: kubelet's answer to "may this pod use the image
-// already on the node?" for one container, with the reason, and kubelet's record updates.
+// `pullguard decide --dir DIR [--evidence DIR] [--kubelet-version MAJOR.MINOR]`: kubelet's answer
+// to "may this pod use the image already on the node?" for one container, with the reason, and
+// kubelet's record updates.
 #include <ostream>
 
 #include "base/go_json.h"
@@ -118,7 +119,10 @@ int RunDecide(const std::vector<std::string>& args, Io& io) {
   if (!text.ok()) return Fail(io, text.error().message);
   auto in = ParseInput(*text);
   if (!in.ok()) return Fail(io, in.error().message);
-  auto enforcer = PolicyEnforcer::Make(in->policy, in->allowlist);
+  // Checked while parsing the command line; unset: the newest released behaviour.
+  KubeletVersion kubelet = KubeletVersion::Default();
+  if (a.kubelet_version) kubelet = *ParseKubeletVersion(*a.kubelet_version);
+  auto enforcer = PolicyEnforcer::Make(in->policy, in->allowlist, kubelet);
   if (!enforcer.ok()) return Fail(io, enforcer.error().message);
 
   FileRecordStore store(io.env, a.dir);
@@ -137,6 +141,10 @@ int RunDecide(const std::vector<std::string>& args, Io& io) {
   opts.now = [now] { return now; };
   opts.separate_shared_digests = in->separate_shared_digests;
   opts.max_record_age = in->max_record_age;
+  opts.kubelet = kubelet;
+  // Asked for one release: its exact key lookup, without pullguard's tolerance of the other
+  // spelling (docs/verification-cache.md, "Kubelet versions").
+  opts.any_key_spelling = !a.kubelet_version;
   if (evidence) {
     const EvidenceStore* ev = &*evidence;
     opts.credential_expired = [ev, now](const std::string& hash, const std::string& repo) {

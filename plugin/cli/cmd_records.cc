@@ -8,6 +8,8 @@
 #include "base/strict_json.h"
 #include "cache/credential_hash.h"
 #include "cache/group_commit.h"
+#include "cache/kubelet_version.h"
+#include "cache/merge.h"
 #include "cache/pull_manager.h"
 #include "cache/record_codec.h"
 #include "cache/record_store.h"
@@ -155,14 +157,85 @@ int RunAudit(const std::string& dir, Io& io) {
   return 0;
 }
 
-int RunAdd(const std::string& dir, Io& io) {
+// A list field of the set form: absent or null is empty.
+template <class T, class F>
+Status ListFromJson(const nlohmann::json& j, const char* field, F parse, std::vector<T>& out) {
+  auto it = j.find(field);
+  if (it == j.end() || it->is_null()) return Status::Ok();
+  if (!it->is_array()) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     std::string("input: ") + field + " must be a list");
+  }
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    auto v = parse((*it)[i], std::string(field) + "[" + std::to_string(i) + "]");
+    if (!v.ok()) return v.error();
+    out.push_back(std::move(*v));
+  }
+  return Status::Ok();
+}
+
+// The credentials of one add: the single form (exactly one of secret, serviceAccount,
+// nodePodsAccessible) or a pod's whole set (secrets, serviceAccounts lists), as the merges
+// kubelet's rules make of it (cache/merge.h, CredentialSetMerges).
+Result<std::vector<ImagePullCredentials>> CredentialsFromJson(const nlohmann::json& j) {
+  bool set_form = j.contains("secrets") || j.contains("serviceAccounts");
+  bool single_form = j.contains("secret") || j.contains("serviceAccount");
+  if (set_form && single_form) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "input: give \"secret\"/\"serviceAccount\" or the lists \"secrets\"/"
+                     "\"serviceAccounts\", not both");
+  }
+  auto node = JsonBool(j, "nodePodsAccessible", "input");
+  if (!node.ok()) return node.error();
+  if (node->has_value() && !**node) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "input: nodePodsAccessible can only be true (omit it otherwise)");
+  }
+  const bool node_access = node->value_or(false);
+  std::vector<ImagePullSecret> secrets;
+  std::vector<ImagePullServiceAccount> accounts;
+  if (set_form) {
+    PG_TRY(ListFromJson(j, "secrets", SecretFromJson, secrets));
+    PG_TRY(ListFromJson(j, "serviceAccounts", ServiceAccountFromJson, accounts));
+    if (node_access && (!secrets.empty() || !accounts.empty())) {
+      return MakeError(ErrorKind::kInvalidArgument,
+                       "input: a pull is node-accessible or by pod credentials, not both (give "
+                       "nodePodsAccessible alone)");
+    }
+    return CredentialSetMerges(secrets, accounts, node_access);
+  }
+  int sources = node_access ? 1 : 0;
+  if (j.contains("secret") && !j["secret"].is_null()) {
+    auto s = SecretFromJson(j["secret"], "secret");
+    if (!s.ok()) return s.error();
+    secrets.push_back(*s);
+    ++sources;
+  }
+  if (j.contains("serviceAccount") && !j["serviceAccount"].is_null()) {
+    auto s = ServiceAccountFromJson(j["serviceAccount"], "serviceAccount");
+    if (!s.ok()) return s.error();
+    accounts.push_back(*s);
+    ++sources;
+  }
+  if (sources != 1) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "input: give exactly one of \"secret\", \"serviceAccount\" and "
+                     "\"nodePodsAccessible\": true (or the lists \"secrets\", "
+                     "\"serviceAccounts\")");
+  }
+  return std::vector<ImagePullCredentials>{ImagePullCredentials{secrets, accounts, node_access}};
+}
+
+int RunAdd(const RecordsArgs& a, Io& io) {
   auto in = ReadAllInput(io);
   if (!in.ok()) return Fail(io, in.error().message);
   auto parsed = ParseStrictJson(*in, "records add input");
   if (!parsed.ok()) return Fail(io, parsed.error().message);
   const auto& j = *parsed;
-  if (auto st = CheckKnownFields(
-          j, {"image", "imageRef", "secret", "serviceAccount", "nodePodsAccessible"}, "input");
+  if (auto st = CheckKnownFields(j,
+                                 {"image", "imageRef", "secret", "serviceAccount",
+                                  "nodePodsAccessible", "secrets", "serviceAccounts"},
+                                 "input");
       !st.ok()) {
     return Fail(io, st.error().message);
   }
@@ -174,44 +247,38 @@ int RunAdd(const std::string& dir, Io& io) {
   if (auto t = TrimImageTagDigest(*image); !t.ok()) {
     return Fail(io, "input: invalid image: " + t.error().message);
   }
-  ImagePullCredentials creds;
-  int sources = 0;
-  if (j.contains("secret") && !j["secret"].is_null()) {
-    auto s = SecretFromJson(j["secret"], "secret");
-    if (!s.ok()) return Fail(io, s.error().message);
-    creds.kubernetes_secrets.push_back(*s);
-    ++sources;
-  }
-  if (j.contains("serviceAccount") && !j["serviceAccount"].is_null()) {
-    auto s = ServiceAccountFromJson(j["serviceAccount"], "serviceAccount");
-    if (!s.ok()) return Fail(io, s.error().message);
-    creds.kubernetes_service_accounts.push_back(*s);
-    ++sources;
-  }
-  auto node = JsonBool(j, "nodePodsAccessible", "input");
-  if (!node.ok()) return Fail(io, node.error().message);
-  if (node->value_or(false)) {
-    creds.node_pods_accessible = true;
-    ++sources;
-  } else if (node->has_value()) {
-    return Fail(io, "input: nodePodsAccessible can only be true (omit it otherwise)");
-  }
-  if (sources != 1) {
-    return Fail(io,
-                "input: give exactly one of \"secret\", \"serviceAccount\" and "
-                "\"nodePodsAccessible\": true");
+  // Every entry is checked before anything is written: a broken entry stores nothing.
+  auto merges = CredentialsFromJson(j);
+  if (!merges.ok()) return Fail(io, merges.error().message);
+  KubeletVersion kubelet = KubeletVersion::Default();
+  if (a.kubelet_version) kubelet = *ParseKubeletVersion(*a.kubelet_version);  // checked
+  if (!kubelet.ServiceAccountCredentials()) {
+    for (const auto& m : *merges) {
+      if (!m.kubernetes_service_accounts.empty()) {
+        return Fail(io, "input: kubelet " + kubelet.String() +
+                            " records no service accounts (kubernetes#132771, 1.34)");
+      }
+    }
   }
   // flock is not fair: under heavy contention a waiter can lose many hand-overs in a row, so an
   // explicit add waits longer than a decision would. Concurrent adds to one record are merged in
   // one write by whoever holds its lock (cache/group_commit.h).
-  FileRecordStore store(io.env, dir, std::chrono::minutes(5));
+  FileRecordStore store(io.env, a.dir, std::chrono::minutes(5));
   if (auto st = store.Init(); !st.ok()) return Fail(io, st.error().message);
   GroupCommit commit(io.env, store,
                      [&io] { return std::chrono::floor<std::chrono::seconds>(io.now()); });
-  auto changed = commit.Add(*image, *ref, creds);
-  if (!changed.ok()) return Fail(io, changed.error().message);
+  bool changed = false;
+  for (std::size_t i = 0; i < merges->size(); ++i) {
+    auto c = commit.Add(*image, *ref, (*merges)[i], kubelet);
+    if (!c.ok()) {
+      // A set with secrets and service accounts is two writes; say which part is stored.
+      return Fail(io, i == 0 ? c.error().message
+                             : c.error().message + " (the secrets of this set were written)");
+    }
+    changed = changed || *c;
+  }
   std::string out = "{\"changed\":";
-  out += *changed ? "true" : "false";
+  out += changed ? "true" : "false";
   out += ",\"file\":\"pulled/" + RecordFileName(*ref) + "\"}\n";
   io.out << out;
   return 0;
@@ -232,7 +299,7 @@ int RunRecords(const std::vector<std::string>& args, Io& io) {
     case RecordsArgs::Sub::kAudit:
       return RunAudit(a.dir, io);
     case RecordsArgs::Sub::kAdd:
-      return RunAdd(a.dir, io);
+      return RunAdd(a, io);
   }
   return 2;
 }

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "base/quote.h"
+#include "cache/kubelet_version.h"
 #include "plugin/cli/commands.h"
 
 namespace pullguard {
@@ -82,6 +83,22 @@ CLI::Option* AddOptionalValue(CLI::App& app, const std::string& name,
           name, [&into](const std::string& value) { into = value; }, help)
       ->type_name(value_name)
       ->check(NotEmpty());
+}
+
+// `--kubelet-version MAJOR.MINOR`: a release in the supported range (cache/kubelet_version.h),
+// refused as a usage error with the parser's one line otherwise.
+CLI::Option* AddKubeletVersion(CLI::App& app, std::optional<std::string>& into) {
+  return AddOptionalValue(app, "--kubelet-version", into, "MAJOR.MINOR",
+                          "answer as this kubelet release does (" +
+                              KubeletVersion::Oldest().String() + " to " +
+                              KubeletVersion::Newest().String() + "; default " +
+                              KubeletVersion::Default().String() + ")")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            auto v = ParseKubeletVersion(value);
+            return v.ok() ? std::string() : v.error().message;
+          },
+          "", "kubelet version"));
 }
 
 // A flag takes no value: `--offline=maybe` is an error, not a conversion CLI11 would guess at.
@@ -337,7 +354,8 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
        "on stderr), 1 failed, 2 usage error."},
       {"add", RecordsArgs::Sub::kAdd,
        "add what kubelet records after a pull: stdin {image, imageRef,\n"
-       "secret|serviceAccount|nodePodsAccessible}",
+       "secret|serviceAccount|nodePodsAccessible} or a pod's whole set\n"
+       "{image, imageRef, secrets:[…], serviceAccounts:[…]}",
        "Exit status: 0 added or already there ({\"changed\":…,\"file\":…}), 1 invalid input\n"
        "or a record that cannot be read or written, 2 usage error."},
   };
@@ -349,6 +367,7 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
       AddValue(*sub, "--dir", out.dir, "DIR", kDirHelp)->required();
     if (s.sub == RecordsArgs::Sub::kShow)
       AddPositional(*sub, "IMAGEREF", out.image_ref, "the image ID");
+    if (s.sub == RecordsArgs::Sub::kAdd) AddKubeletVersion(*sub, out.kubelet_version);
     subs.emplace_back(sub, s.sub);
   }
   if (auto rc = Parse(app, args, io)) return rc;
@@ -371,6 +390,7 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
   AddOptionalValue(app, "--evidence", out.evidence, "DIR",
                    "pullguard's preflight evidence: a pod secret whose proofs for the image's\n"
                    "repository have all expired no longer verifies through the record");
+  AddKubeletVersion(app, out.kubelet_version);
   return Parse(app, args, io);
 }
 

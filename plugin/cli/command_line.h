@@ -46,11 +46,13 @@ struct RecordsArgs {
   Sub sub = Sub::kHash;
   std::string dir;        // --dir: kubelet's image_manager directory (all but hash)
   std::string image_ref;  // show's IMAGEREF
+  std::optional<std::string> kubelet_version;  // add's --kubelet-version (checked: MAJOR.MINOR)
 };
 
 struct DecideArgs {
   std::string dir;
   std::optional<std::string> evidence;
+  std::optional<std::string> kubelet_version;  // checked: MAJOR.MINOR in the supported range
 };
 
 struct ParseImageArgs {

@@ -88,3 +88,24 @@ TEST_CASE("allowlist: normalised pod images match exact names and /* prefixes") 
   CAPTURE(v.first);
   CHECK(l->Matches(v.first) == v.second);
 }
+
+TEST_CASE("allowlist: pod images as written (kubelet 1.33-1.35, before kubernetes#137629)") {
+  // imageMatches at image_pull_policies.go 5ce22905: the pod's string, unparsed.
+  auto l = Allowlist::Make({"docker.io/library/alpine", "test.io/test/*", "localhost:5000/*"});
+  REQUIRE(l.ok());
+  auto v = GENERATE(values<std::pair<const char*, bool>>({
+      {"docker.io/library/alpine", true},
+      {"alpine", false},
+      {"alpine:3.20", false},
+      {"docker.io/library/alpine:3.20", false},  // the tag is part of the string
+      {"index.docker.io/library/alpine", false},
+      {"test.io/test/app", true},
+      {"test.io/test/deep/app:1", true},
+      {"test.io/test", false},
+      {"localhost:5000/anything", true},
+      {"NotAnImage", false},
+      {"", false},
+  }));
+  CAPTURE(v.first);
+  CHECK(l->MatchesAsWritten(v.first) == v.second);
+}

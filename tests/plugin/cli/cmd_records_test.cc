@@ -191,6 +191,14 @@ TEST_CASE("records add: invalid input changes nothing") {
       R"({"image":"docker.io/a/b:1","imageRef":"r","nodePodsAccessible":true,"extra":1})",
       R"({"image":"docker.io/a/b:1","imageRef":"r","imageRef":"q","nodePodsAccessible":true})",
       R"({"image":"docker.io/testing/broken:1","imageRef":"testbrokenrecord","nodePodsAccessible":true})",
+      // A pod's whole set: one broken entry refuses it all; the two forms mixed; node access
+      // beside pod credentials.
+      R"({"image":"docker.io/a/b:1","imageRef":"r","secrets":[{"uid":"u","namespace":"n","name":"s","credentialHash":"h"},{"namespace":"n","name":"t","credentialHash":"h"}]})",
+      R"({"image":"docker.io/a/b:1","imageRef":"r","secrets":{}})",
+      R"({"image":"docker.io/a/b:1","imageRef":"r","serviceAccounts":["x"]})",
+      R"({"image":"docker.io/a/b:1","imageRef":"r","secrets":[{"uid":"u","namespace":"n","name":"s","auth":{"password":"s3cr3t-value","bogus":1}}]})",
+      R"({"image":"docker.io/a/b:1","imageRef":"r","secrets":[],"secret":{"uid":"u","namespace":"n","name":"s","credentialHash":"h"}})",
+      R"({"image":"docker.io/a/b:1","imageRef":"r","secrets":[{"uid":"u","namespace":"n","name":"s","credentialHash":"h"}],"nodePodsAccessible":true})",
   };
   for (const char* b : bad) {
     INFO(b);
@@ -209,5 +217,68 @@ TEST_CASE("records add: invalid input changes nothing") {
   ExpectOneLineError(Run({"records", "frobnicate"}), 2,
                      "pullguard records: unknown subcommand \"frobnicate\" (want hash, ls, show, "
                      "audit or add) (see 'pullguard records --help')\n");
+  CHECK(Snapshot(root) == snap);
+}
+
+TEST_CASE("records add: a pod's whole set, kubelet's merge rules") {
+  TempDir dir;
+  std::string root = dir.path() + "/im";
+  auto add = [&](const std::string& body, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"records", "add", "--dir", root};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Run(args, body);
+  };
+  // b twice (the later hash wins), a by auth, one service account twice.
+  const std::string set =
+      R"({"image":"busybox:1.36","imageRef":"ref1","secrets":[)"
+      R"({"uid":"ub","namespace":"t","name":"b","credentialHash":"old"},)"
+      R"({"uid":"ua","namespace":"t","name":"a","auth":{"username":"user","password":"password"}},)"
+      R"({"uid":"ub","namespace":"t","name":"b","credentialHash":"hb"}],)"
+      R"("serviceAccounts":[{"uid":"us","namespace":"t","name":"sa"},)"
+      R"({"uid":"us","namespace":"t","name":"sa"}]})";
+  auto r = add(set);
+  REQUIRE(r.rc == 0);
+  CHECK(r.out.find("\"changed\":true") != std::string::npos);
+  CHECK(add(set).out.find("\"changed\":false") != std::string::npos);  // nothing new
+  auto show = Run({"records", "show", "--dir", root, "ref1"});
+  CHECK(
+      show.out.find(
+          R"("credentialMapping":{"docker.io/library/busybox":{"kubernetesSecrets":[)"
+          R"({"uid":"ua","namespace":"t","name":"a","credentialHash":"a55436fc140d516560d072c5fe8700385ce9f41629abf65c1edcbcb39fac691d"},)"
+          R"({"uid":"ub","namespace":"t","name":"b","credentialHash":"hb"}],)"
+          R"("kubernetesServiceAccounts":[{"uid":"us","namespace":"t","name":"sa"}]}})") !=
+      std::string::npos);
+  // An empty set: an existing entry is unchanged; a new record gets an entry naming nobody.
+  CHECK(add(R"({"image":"busybox:1.36","imageRef":"ref1","secrets":[]})")
+            .out.find("\"changed\":false") != std::string::npos);
+  REQUIRE(add(R"({"image":"busybox:1.36","imageRef":"ref2","secrets":[]})").rc == 0);
+  CHECK(Run({"records", "show", "--dir", root, "ref2"})
+            .out.find(R"("credentialMapping":{"docker.io/library/busybox":{}})") !=
+        std::string::npos);
+  // --kubelet-version=1.36: the familiar key.
+  REQUIRE(
+      add(R"({"image":"busybox:1.36","imageRef":"ref3","secrets":[{"uid":"ua","namespace":"t","name":"a","credentialHash":"h"}]})",
+          {"--kubelet-version=1.36"})
+          .rc == 0);
+  CHECK(Run({"records", "show", "--dir", root, "ref3"})
+            .out.find(R"("credentialMapping":{"busybox":)") != std::string::npos);
+}
+
+TEST_CASE(
+    "records add: a service account under 1.33, or a bad --kubelet-version, changes nothing") {
+  TempDir dir;
+  std::string root = CopyTestdata(dir);
+  auto snap = Snapshot(root);
+  ExpectOneLineError(
+      Run({"records", "add", "--dir", root, "--kubelet-version=1.33"},
+          R"({"image":"docker.io/a/b:1","imageRef":"r","serviceAccount":{"uid":"u","namespace":"n","name":"s"}})"),
+      1, "pullguard records: input: kubelet 1.33 records no service accounts");
+  for (const char* v : {"1.32", "1.37", "1", "1.35.0", "v1.35", "x"}) {
+    INFO(v);
+    ExpectOneLineError(
+        Run({"records", "add", "--dir", root, "--kubelet-version", v},
+            R"({"image":"docker.io/a/b:1","imageRef":"r","nodePodsAccessible":true})"),
+        2, "pullguard records add: --kubelet-version: kubelet version ");
+  }
   CHECK(Snapshot(root) == snap);
 }
