@@ -9,7 +9,8 @@
 # BENCH_RECORDS (cache_bench records, 100000), BENCH_CONCURRENCY (64),
 # BENCH_SKIP_BUILD=1 (reuse build-bench as it is), BENCH_DOCS=0 (print only, leave docs/ alone),
 # BENCH_BEFORE=/path/to/pullguard (an older build: its verify storm is measured in the same run,
-# as the "before" of a change).
+# as the "before" of a change), BENCH_HOT_TEXT=1 (rewrite plugin/hot_text.txt from this run's
+# profiles).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$root/build-bench}
@@ -228,6 +229,24 @@ cg c_floor "$base/c_floor" <"$S/req.json"
 # (Not the Go plugin: callgrind 3.19 aborts on the Go runtime's signal handling.)
 cg static "$pg" get-credentials --config="$S/static.yaml" <"$S/req.json"
 cg cached "$pg" get-credentials --config="$S/refresh.yaml" <"$S/req-reg.json"
+# The functions each exec path runs, by their link names: the order of plugin/hot_text.txt.
+hot() { # NAME CMD...
+  local name=$1
+  shift
+  valgrind --tool=callgrind --demangle=no --callgrind-out-file="$res/hot-$name.out" "$@" >/dev/null 2>&1 || true
+}
+hot static "$pg" get-credentials --config="$S/static.yaml" <"$S/req.json"
+hot static_json "$pg" get-credentials --config="$S/static-json.json" <"$S/req.json"
+hot dockercfg "$pg" get-credentials --config="$S/dockercfg.yaml" <"$S/req.json"
+hot cached "$pg" get-credentials --config="$S/refresh.yaml" <"$S/req-reg.json"
+hot decide "$pg" decide --dir "$S/records" <"$S/decide.json"
+hot version "$pg" version
+python3 "$root/bench/hot_text.py" "$res/hot_text.txt" "$res"/hot-*.out
+if [ "${BENCH_HOT_TEXT:-0}" = 1 ]; then
+  cp "$res/hot_text.txt" "$root/plugin/hot_text.txt"
+elif ! cmp -s "$res/hot_text.txt" "$root/plugin/hot_text.txt"; then
+  say "plugin/hot_text.txt differs from this build's exec paths (BENCH_HOT_TEXT=1 rewrites it)"
+fi
 
 # --- report ---------------------------------------------------------------------------------
 docs_dir=$root/docs

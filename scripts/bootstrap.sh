@@ -9,6 +9,9 @@ packages=(
   nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libssl-dev libyaml-dev libcli11-dev catch2
   libexpat1-dev
   libbenchmark-dev
+  # the link of pullguard in the exec path's order (plugin/hot_text.txt; optional, measured in
+  # docs/BENCHMARKS.md)
+  lld
   # test-time: a real registry, an image mover, htpasswd, a real runtime, openssl for test keys
   docker-registry skopeo apache2-utils containerd openssl curl python3 procps
   # test-time, tests/e2e/trust_boundaries_test.sh: network namespaces and veth (unshare, ip) and a

@@ -1,9 +1,11 @@
 // The textfile behind plugin/ops/metrics.h: parse what is there, add one run, write it back.
 #include "plugin/ops/metrics.h"
 
-#include <charconv>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 namespace pullguard {
@@ -15,7 +17,8 @@ constexpr std::string_view kOutcomes[] = {
 
 std::string Number(double v) {
   char buf[64];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+  // Integral test without std::floor, which alone would make every exec load libm.
+  if (std::fabs(v) < 1e15 && v == static_cast<double>(static_cast<long long>(v))) {
     std::snprintf(buf, sizeof buf, "%.0f", v);
   } else {
     std::snprintf(buf, sizeof buf, "%.9g", v);
@@ -76,9 +79,19 @@ MetricSamples ParseMetricSamples(std::string_view text) {
     std::size_t sp = line.rfind(' ');
     if (sp == std::string_view::npos || sp == 0) continue;
     std::string_view value = line.substr(sp + 1);
-    double v = 0;
-    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc() || ptr != value.data() + value.size() || !std::isfinite(v) || v < 0) {
+    // strtod, not std::from_chars<double>: libstdc++'s floating from_chars needs libm's
+    // fegetround, and libm would then be loaded by every exec (docs/BENCHMARKS.md). pullguard
+    // never calls setlocale, so strtod reads the C locale's '.'.
+    // Only what from_chars read: decimal digits, point, exponent (no hex, no '+' or blank first).
+    std::string digits(value);
+    if (digits.empty() || digits.find_first_not_of("0123456789.eE+-") != std::string::npos ||
+        digits[0] == '+') {
+      continue;
+    }
+    char* end = nullptr;
+    errno = 0;
+    double v = std::strtod(digits.c_str(), &end);
+    if (end != digits.c_str() + digits.size() || errno != 0 || !std::isfinite(v) || v < 0) {
       continue;
     }
     out[std::string(line.substr(0, sp))] = v;
