@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "base/result.h"
-#include "cache/pull_manager.h"
 #include "cache/kubelet_version.h"
+#include "cache/pull_manager.h"
 #include "cache/record_accessor.h"
 #include "cache/runtime_images.h"
 

@@ -322,7 +322,6 @@ int RunRecords(const std::vector<std::string>& args, Io& io) {
       return RunAudit(a.dir, a.images, io);
     case RecordsArgs::Sub::kAdd:
       return RunAdd(a, io);
-      return RunAdd(a.dir, io);
     case RecordsArgs::Sub::kGc:
       return RunRecordsGc(a, io);
     case RecordsArgs::Sub::kRecover:

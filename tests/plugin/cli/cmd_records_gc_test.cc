@@ -191,6 +191,17 @@ TEST_CASE("records recover: intents of present images become records, the rest g
     CHECK(shown.rc == 0);
     CHECK_THAT(shown.out, !Catch::Contains("credentialMapping"));  // omitempty, as kubelet
   }
+  SECTION("--kubelet-version: every supported release recovers alike") {
+    auto r = Run(
+        {"records", "recover", "--dir", root, "--images", "-", "--kubelet-version", "1.33"}, list);
+    INFO(r.err);
+    REQUIRE(r.rc == 0);
+    CHECK_THAT(r.out, Catch::Contains("\"recorded\":1,\"removed\":1"));
+    auto bad = Run(
+        {"records", "recover", "--dir", root, "--images", "-", "--kubelet-version", "1.99"}, list);
+    CHECK(bad.rc == 2);
+    CHECK(bad.out.empty());
+  }
   SECTION("a list of IDs alone is refused: it would remove every intent") {
     ExpectRefused(Run({"records", "recover", "--dir", root, "--images", "-"},
                       "sha256:" + std::string(64, 'c') + "\n"),
