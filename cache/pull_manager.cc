@@ -12,6 +12,8 @@
 #include "base/rfc3339.h"
 #include "cache/merge.h"
 #include "cache/packed_records.h"
+#include "cache/record_gc.h"
+#include "cache/record_recovery.h"
 #include "matcher/reference.h"
 
 namespace pullguard {
@@ -324,50 +326,44 @@ PullCheck PullManager::CheckRecord(const Record* record, const std::string& imag
 
 Result<PullManager::PruneResult> PullManager::PruneUnknownRecords(
     const std::vector<std::string>& images_in_use, RecordTime until) {
-  auto listing = accessor_.ListRecords();
-  if (!listing.ok()) return listing.error();
-  std::set<std::string> in_use(images_in_use.begin(), images_in_use.end());
+  // One implementation for kubelet's GC and `records gc` (cache/record_gc.h).
+  RecordGcOptions o;
+  o.until = until;
+  auto report = CollectRecordGarbage(accessor_, images_in_use, o);
+  if (!report.ok()) return report.error();
   PruneResult out;
-  out.problems = listing->problems;  // unreadable files are reported, never deleted
-  for (const auto& r : listing->items) {
-    // A null time is Go's zero time: before any GC start.
-    if (r.last_updated_time && *r.last_updated_time >= until) continue;
-    if (in_use.count(r.image_ref)) continue;
-    auto st = accessor_.DeleteRecord(r.image_ref);
-    if (!st.ok()) {
-      out.problems.push_back({RecordFileName(r.image_ref), st.error()});
-      continue;
+  for (const GcEntry& e : report->entries) {
+    if (e.action == GcEntry::Action::kRemoved) {
+      ++out.removed;
+    } else if (e.kind == GcEntry::Kind::kCorruptFile || e.action == GcEntry::Action::kFailed) {
+      // unreadable files are reported, never deleted
+      out.problems.push_back(
+          {e.file,
+           MakeError(e.action == GcEntry::Action::kFailed ? ErrorKind::kIo : ErrorKind::kCorrupt,
+                     e.error)});
     }
-    ++out.removed;
   }
   return out;
 }
 
 Result<PullManager::RecoveryResult> PullManager::Initialize(
     const std::vector<RuntimeImage>& runtime_images) {
-  auto intents = accessor_.ListIntents();
-  if (!intents.ok()) return intents.error();
+  // One implementation for kubelet's start and `records recover` (cache/record_recovery.h), with
+  // pullguard's two differences off: kubelet's own behaviour.
+  RuntimeImageList list;
+  list.images = runtime_images;
+  RecoveryOptions o;
+  o.remove_absent = false;
+  o.match_normalised = false;
+  auto report = RecoverIntents(accessor_, *this, list, o);
+  if (!report.ok()) return report.error();
   RecoveryResult out;
-  out.problems = intents->problems;
-  std::set<std::string> in_flight;
-  for (const auto& i : intents->items) in_flight.insert(i.image);
-  if (in_flight.empty()) return out;
-  for (const auto& img : runtime_images) {
-    std::set<std::string> found;
-    for (const auto& d : img.repo_digests) {
-      if (in_flight.count(d)) found.insert(d);
-    }
-    for (const auto& t : img.repo_tags) {
-      if (in_flight.count(t)) found.insert(t);
-    }
-    for (const auto& image : found) {
-      auto w = WritePulledRecordIfChanged(image, img.id, std::nullopt);
-      if (!w.ok()) {
-        out.problems.push_back({RecordFileName(img.id), w.error()});
-        continue;
-      }
-      if (*w) ++out.records_written;
-      if (accessor_.DeleteIntent(image).ok()) ++out.intents_removed;
+  for (const RecoveryEntry& e : report->entries) {
+    if (e.action == RecoveryEntry::Action::kRecorded) {
+      if (e.record_changed) ++out.records_written;
+      ++out.intents_removed;
+    } else if (e.action == RecoveryEntry::Action::kKept) {
+      out.problems.push_back({e.file, MakeError(ErrorKind::kCorrupt, e.error)});
     }
   }
   return out;

@@ -23,6 +23,8 @@ std::string_view Tag(CheckState s) {
       return "FAIL  ";
     case CheckState::kSkip:
       return "skip  ";
+    case CheckState::kWarn:
+      return "warn  ";
   }
   return "";
 }
@@ -44,23 +46,28 @@ int RunDoctor(const std::vector<std::string>& args, Io& io) {
 
   Report report;
   std::optional<Config> config;
-  CheckLocal(o, io.env, report, config);
-  if (a.offline) {
-    report.push_back({CheckState::kSkip, "registries", "--offline", ""});
-  } else if (config) {
-    CheckRegistries(o, *config, io.env, report);
-  } else {
-    report.push_back({CheckState::kSkip, "registries", "the config did not load", ""});
+  if (!a.config.empty()) {  // without --config (only --records given) the node checks are skipped
+    CheckLocal(o, io.env, report, config);
+    if (a.offline) {
+      report.push_back({CheckState::kSkip, "registries", "--offline", ""});
+    } else if (config) {
+      CheckRegistries(o, *config, io.env, report);
+    } else {
+      report.push_back({CheckState::kSkip, "registries", "the config did not load", ""});
+    }
   }
+  if (a.records) CheckRecords(*a.records, io.env, report);
 
-  int failed = 0, skipped = 0;
+  int failed = 0, skipped = 0, warned = 0;
   for (const CheckLine& c : report) {
     failed += c.state == CheckState::kFail;
     skipped += c.state == CheckState::kSkip;
+    warned += c.state == CheckState::kWarn;
     Log(c.state == CheckState::kFail ? LogLevel::kInfo : LogLevel::kDebug, "doctor.check",
         {{"check", c.name},
          {"state", c.state == CheckState::kOk     ? "ok"
                    : c.state == CheckState::kFail ? "fail"
+                   : c.state == CheckState::kWarn ? "warn"
                                                   : "skip"},
          {"detail", c.detail}});
   }
@@ -70,7 +77,9 @@ int RunDoctor(const std::vector<std::string>& args, Io& io) {
     if (!c.fix.empty()) os << "      fix: " << c.fix << "\n";
   }
   os << "doctor: " << report.size() << " checks, " << failed << " failed, " << skipped
-     << " skipped\n";
+     << " skipped";
+  if (warned > 0) os << ", " << warned << " warnings";
+  os << "\n";
   return failed == 0 ? 0 : 1;
 }
 

@@ -1,6 +1,7 @@
 // `pullguard records hash|ls|show|audit|add`: read, audit and feed kubelet's image_manager
 // records (KEP-2535) from the command line.
 #include <algorithm>
+#include <map>
 #include <ostream>
 
 #include "base/go_json.h"
@@ -15,6 +16,7 @@
 #include "cache/record_store.h"
 #include "plugin/cli/command_line.h"
 #include "plugin/cli/commands.h"
+#include "plugin/cli/image_list_input.h"
 #include "plugin/cli/records_json.h"
 
 namespace pullguard {
@@ -118,9 +120,22 @@ std::string Coord(const std::string& ns, const std::string& name, const std::str
   return out;
 }
 
-int RunAudit(const std::string& dir, Io& io) {
+int RunAudit(const std::string& dir, const std::string& images, Io& io) {
   auto listed = ListStore(dir, io);
   if (!listed.ok()) return Fail(io, listed.error().message);
+  // --images: the runtime's names of each imageRef, for the shared-digest finding.
+  std::optional<std::map<std::string, std::vector<std::string>>> names;
+  if (!images.empty()) {
+    auto in = ReadImageListInput(images, io);
+    if (!in.ok()) return Fail(io, in.error().message);
+    names.emplace();
+    for (const RuntimeImage& img : in->list.images) {
+      auto& n = (*names)[img.id];
+      n.insert(n.end(), img.repo_tags.begin(), img.repo_tags.end());
+      n.insert(n.end(), img.repo_digests.begin(), img.repo_digests.end());
+    }
+  }
+  const std::vector<std::string> kNoNames;
   auto* intents = &listed->intents;
   auto* records = &listed->records;
   for (auto i : OrderByFile(*records)) {
@@ -145,6 +160,13 @@ int RunAudit(const std::string& dir, Io& io) {
       }
       if (c.Empty()) AuditLine(io, r, image, "none", "");
     }
+    const std::vector<std::string>* runtime_names = nullptr;
+    if (names) {
+      auto it = names->find(r.image_ref);
+      runtime_names = it == names->end() ? &kNoNames : &it->second;
+    }
+    // kubernetes#138175: "" unless several repositories
+    io.out << SharedDigestFinding(r, runtime_names);
   }
   for (auto i : OrderByFile(*intents)) {
     std::string out = "{\"intent\":";
@@ -297,9 +319,13 @@ int RunRecords(const std::vector<std::string>& args, Io& io) {
     case RecordsArgs::Sub::kShow:
       return RunShow(a.dir, a.image_ref, io);
     case RecordsArgs::Sub::kAudit:
-      return RunAudit(a.dir, io);
+      return RunAudit(a.dir, a.images, io);
     case RecordsArgs::Sub::kAdd:
       return RunAdd(a, io);
+    case RecordsArgs::Sub::kGc:
+      return RunRecordsGc(a, io);
+    case RecordsArgs::Sub::kRecover:
+      return RunRecordsRecover(a, io);
   }
   return 2;
 }

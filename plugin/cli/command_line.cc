@@ -182,6 +182,22 @@ std::optional<int> Parse(CommandApp& app, const std::vector<std::string>& args, 
 
 constexpr const char* kDirHelp = "kubelet's image_manager directory";
 
+// records gc and recover: the runtime's image list and what to do with it.
+void AddImageListOptions(CLI::App& sub, RecordsArgs::Sub which, RecordsArgs& out) {
+  AddValue(sub, "--images", out.images, "FILE",
+           "the runtime's images: `crictl images -o json`, or one image ID (sha256:...)\n"
+           "per line, optionally followed by its names; - reads stdin")
+      ->required();
+  AddFlag(sub, "--dry-run", out.dry_run, "only say what would be done");
+  if (which != RecordsArgs::Sub::kGc) return;
+  AddOptionalValue(sub, "--evidence", out.evidence, "DIR",
+                   "pullguard's preflight evidence: also remove the files whose proofs\n"
+                   "have all expired");
+  AddOptionalValue(sub, "--listed-at", out.listed_at, "TIME",
+                   "when the image list was taken (RFC 3339); records updated since are\n"
+                   "kept. Default: FILE's modification time, or now for stdin");
+}
+
 }  // namespace
 
 std::optional<int> ParseGlobalArgs(const std::vector<std::string>& argv, Io& io, GlobalArgs& out) {
@@ -305,12 +321,14 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
       "  - each registry answers /v2/ (verified TLS; plain HTTP on loopback only) with a Basic\n"
       "    or Bearer challenge, and its Date header agrees with the local clock (60 s);\n"
       "  - each entry's credential is accepted by its registry (a dry run), and each --image\n"
-      "    resolves as get-credentials would resolve it (with preflight when verify is set).",
+      "    resolves as get-credentials would resolve it (with preflight when verify is set);\n"
+      "  - with --records DIR: kubelet's records are readable, and no imageRef is reached from\n"
+      "    images of several repositories (a preloaded name would have to verify: #138175).",
       "Exit status: 0 when every check passes (the report on stdout), 1 when one fails (the\n"
       "report on stderr), 2 usage error.");
   AddValue(app, "--config", out.config, "FILE",
-           "pullguard's config: the path kubelet passes to pullguard")
-      ->required();
+           "pullguard's config: the path kubelet passes to pullguard (required unless\n"
+           "--records is given)");
   AddValue(app, "--kubelet-config", out.kubelet_config, "PATH",
            "kubelet's CredentialProviderConfig (a file or a directory)");
   AddValue(app, "--bin-dir", out.bin_dir, "DIR", "kubelet's --image-credential-provider-bin-dir");
@@ -322,7 +340,15 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
       ->allow_extra_args(false)  // one image per --image
       ->check(NotEmpty());
   AddFlag(app, "--offline", out.offline, "skip the registry checks");
-  return Parse(app, args, io);
+  AddOptionalValue(app, "--records", out.records, "DIR",
+                   "kubelet's image_manager directory: name the records one imageRef reaches\n"
+                   "from images of several repositories (kubernetes#138175)");
+  if (auto rc = Parse(app, args, io)) return rc;
+  if (out.config.empty() && !out.records) {
+    PrintUsageError(io, app.command(), "--config is required");
+    return 2;
+  }
+  return std::nullopt;
 }
 
 std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io,
@@ -358,6 +384,25 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
        "{image, imageRef, secrets:[…], serviceAccounts:[…]}",
        "Exit status: 0 added or already there ({\"changed\":…,\"file\":…}), 1 invalid input\n"
        "or a record that cannot be read or written, 2 usage error."},
+      {"gc", RecordsArgs::Sub::kGc,
+       "remove pulled records whose image the runtime no longer has (kubelet's image GC);\n"
+       "intents are left alone",
+       "Prints one JSON object per line: "
+       "{\"action\":\"removed\"|\"would-remove\"|\"kept\"|\"failed\",\n"
+       "\"kind\",\"file\",...} and a last {\"kind\":\"Summary\",...} line\n"
+       "(docs/verification-cache.md). A file that cannot be read is never removed (\"kept\").\n"
+       "Exit status: 0 done (an unreadable file is kept and named on stderr), 1 invalid image\n"
+       "list, missing directory or a removal that failed, 2 usage error."},
+      {"recover", RecordsArgs::Sub::kRecover,
+       "kubelet's start-up recovery: intents whose image the runtime has become records\n"
+       "(no credentials: every pod verifies); the other intents are removed",
+       "Run it while kubelet is stopped, as kubelet runs it at start. Prints one JSON object per\n"
+       "intent: "
+       "{\"action\":\"recorded\"|\"removed\"|\"would-record\"|\"would-remove\"|\"kept\",...}\n"
+       "and a last {\"kind\":\"Summary\",...} line (docs/verification-cache.md).\n"
+       "Exit status: 0 done (an unreadable intent is kept and named on stderr), 1 invalid image\n"
+       "list, missing directory, or an intent that could not be turned into a record, 2 usage\n"
+       "error."},
   };
   std::vector<std::pair<CLI::App*, RecordsArgs::Sub>> subs;
   for (const Sub& s : kSubs) {
@@ -367,7 +412,15 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
       AddValue(*sub, "--dir", out.dir, "DIR", kDirHelp)->required();
     if (s.sub == RecordsArgs::Sub::kShow)
       AddPositional(*sub, "IMAGEREF", out.image_ref, "the image ID");
-    if (s.sub == RecordsArgs::Sub::kAdd) AddKubeletVersion(*sub, out.kubelet_version);
+    if (s.sub == RecordsArgs::Sub::kAdd || s.sub == RecordsArgs::Sub::kGc ||
+        s.sub == RecordsArgs::Sub::kRecover)
+      AddKubeletVersion(*sub, out.kubelet_version);
+    if (s.sub == RecordsArgs::Sub::kGc || s.sub == RecordsArgs::Sub::kRecover)
+      AddImageListOptions(*sub, s.sub, out);
+    if (s.sub == RecordsArgs::Sub::kAudit)
+      AddValue(*sub, "--images", out.images, "FILE",
+               "the runtime's images (as for gc): their names count for the shared-digest\n"
+               "finding, which then lists the names the record does not map");
     subs.emplace_back(sub, s.sub);
   }
   if (auto rc = Parse(app, args, io)) return rc;

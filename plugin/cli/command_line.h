@@ -39,14 +39,20 @@ struct DoctorArgs {
   std::string containerd_hosts_dir;  // empty: DoctorOptions' default
   std::vector<std::string> images;
   bool offline = false;
+  std::optional<std::string> records;  // --records DIR: check kubelet's records (shared digests)
 };
 
 struct RecordsArgs {
-  enum class Sub { kHash, kLs, kShow, kAudit, kAdd };
+  enum class Sub { kHash, kLs, kShow, kAudit, kAdd, kGc, kRecover };
   Sub sub = Sub::kHash;
   std::string dir;        // --dir: kubelet's image_manager directory (all but hash)
   std::string image_ref;  // show's IMAGEREF
-  std::optional<std::string> kubelet_version;  // add's --kubelet-version (checked: MAJOR.MINOR)
+  std::optional<std::string> kubelet_version;  // add, gc, recover: --kubelet-version (checked)
+  // gc and recover (plugin/cli/cmd_records_gc.cc, cmd_records_recover.cc)
+  std::string images;                    // --images FILE ("-": stdin), the runtime's image list
+  bool dry_run = false;                  // --dry-run
+  std::optional<std::string> evidence;   // gc --evidence DIR
+  std::optional<std::string> listed_at;  // gc --listed-at TIME (RFC 3339)
 };
 
 struct DecideArgs {

@@ -20,6 +20,11 @@ int RunDoctor(const std::vector<std::string>& args, Io& io);
 // `pullguard records ...` and `pullguard decide` (plugin/cli/cmd_records.cc,
 // plugin/cli/cmd_decide.cc).
 int RunRecords(const std::vector<std::string>& args, Io& io);
+// `records gc` and `records recover`, dispatched by RunRecords (plugin/cli/cmd_records_gc.cc,
+// cmd_records_recover.cc).
+struct RecordsArgs;
+int RunRecordsGc(const RecordsArgs& args, Io& io);
+int RunRecordsRecover(const RecordsArgs& args, Io& io);
 int RunDecide(const std::vector<std::string>& args, Io& io);
 // `pullguard parse IMAGE` and `pullguard match PATTERN IMAGE` (plugin/cli/cmd_parse.cc,
 // cmd_match.cc).

@@ -1,21 +1,25 @@
 // Messages name fields, never values: an auth object may hold a password.
 #include "plugin/cli/records_json.h"
 
+#include <algorithm>
 #include <istream>
 
+#include "base/go_json.h"
+#include "base/rfc3339.h"
 #include "base/strict_json.h"
 #include "cache/credential_hash.h"
+#include "cache/shared_digest.h"
 
 namespace pullguard {
 
-Result<std::string> ReadAllInput(Io& io) {
+Result<std::string> ReadAllInput(Io& io, std::size_t max_bytes) {
   std::string data;
   char buf[65536];
   while (io.in.read(buf, sizeof buf) || io.in.gcount() > 0) {
     data.append(buf, static_cast<std::size_t>(io.in.gcount()));
-    if (data.size() > kMaxStdinBytes) {
+    if (data.size() > max_bytes) {
       return MakeError(ErrorKind::kInvalidArgument,
-                       "input is larger than " + std::to_string(kMaxStdinBytes) + " bytes");
+                       "input is larger than " + std::to_string(max_bytes) + " bytes");
     }
   }
   return data;
@@ -99,6 +103,37 @@ Result<ImagePullServiceAccount> ServiceAccountFromJson(const nlohmann::json& j,
     return MakeError(ErrorKind::kInvalidArgument, what + ": uid, namespace and name must be set");
   }
   return sa;
+}
+
+std::string SharedDigestFinding(const ImagePulledRecord& record,
+                                const std::vector<std::string>* runtime_names) {
+  std::vector<std::string> repos = MappedRepositories(record);
+  std::vector<std::string> unmapped;
+  if (runtime_names) unmapped = UnmappedRepositories(record, *runtime_names);
+  if (repos.size() + unmapped.size() < 2) return "";
+  auto list = [](std::string& out, std::vector<std::string> items) {
+    std::sort(items.begin(), items.end());
+    out += "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i) out += ",";
+      AppendGoJsonString(out, items[i]);
+    }
+    out += "]";
+  };
+  std::string out = "{\"imageRef\":";
+  AppendGoJsonString(out, record.image_ref);
+  out += ",\"finding\":\"shared-digest\",\"repositories\":";
+  std::vector<std::string> all = repos;
+  all.insert(all.end(), unmapped.begin(), unmapped.end());
+  list(out, all);
+  if (runtime_names) {
+    out += ",\"unmapped\":";
+    list(out, unmapped);
+  }
+  out += ",\"lastUpdatedTime\":";
+  out += record.last_updated_time ? "\"" + FormatRfc3339(*record.last_updated_time) + "\"" : "null";
+  out += "}\n";
+  return out;
 }
 
 }  // namespace pullguard

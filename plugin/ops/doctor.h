@@ -15,7 +15,8 @@
 
 namespace pullguard {
 
-enum class CheckState { kOk, kFail, kSkip };
+// kWarn: worth the operator's attention, not a failure (the exit code stays 0).
+enum class CheckState { kOk, kFail, kSkip, kWarn };
 
 struct CheckLine {
   CheckState state = CheckState::kOk;
@@ -61,6 +62,10 @@ void CheckEcrEntry(const DoctorOptions& o, const Config& config, std::size_t i, 
 // The mirror entries (plugin/ops/doctor_mirrors.cc): for each upstream registry, whether
 // containerd's hosts.toml sends its images to the mirror pullguard answers for.
 void CheckMirrors(const DoctorOptions& o, const Config& config, Env& env, Report& report);
+// Kubelet's image pull records under `dir` (plugin/ops/doctor_records.cc, --records): the
+// directory is one, every file reads, and no imageRef is reached from images of several
+// repositories (a warning: kubernetes/kubernetes#138175, cache/shared_digest.h).
+void CheckRecords(const std::string& dir, Env& env, Report& report);
 
 // The clock line for a registry whose answer carried `date` (its Date header, if any).
 CheckLine ClockCheck(const std::string& host, const std::optional<std::string>& date,

@@ -23,8 +23,10 @@
 #                                  containerd's DIR/HOST/hosts.toml (ctr --hosts-dir, the CRI's
 #                                  config_path): plain-HTTP SERVER, and a pull/resolve [host] for
 #                                  MIRROR (default SERVER) that containerd tries first.
-#   pg_build_oci_image DIR TAG     writes a one-layer OCI image layout to DIR (layer: /hello.txt),
-#                                  reference name TAG; prints the manifest digest. python3 only.
+#   pg_build_oci_image DIR TAG [CONTENT]
+#                                  writes a one-layer OCI image layout to DIR (layer: /hello.txt,
+#                                  holding CONTENT when given: another image), reference name TAG;
+#                                  prints the manifest digest. python3 only.
 #   pg_push_image DIR TAG REPO USER PASS [REGISTRY]
 #                                  skopeo copy oci:DIR:TAG -> docker://REGISTRY/REPO (plain HTTP;
 #                                  REGISTRY defaults to $PG_REGISTRY).
@@ -189,7 +191,7 @@ pg_registry_requests() {
 
 pg_build_oci_image() {
   local dir=$1 tag=$2
-  python3 - "$dir" "$tag" <<'PY'
+  python3 - "$dir" "$tag" "${3:-}" <<'PY'
 import gzip, hashlib, io, json, os, sys, tarfile, time
 out, tag = sys.argv[1], sys.argv[2]
 os.makedirs(os.path.join(out, "blobs", "sha256"), exist_ok=True)
@@ -202,7 +204,7 @@ def blob(data):
 
 buf = io.BytesIO()
 with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
-    content = b"hello from pullguard's e2e image\n"
+    content = (sys.argv[3] or "hello from pullguard's e2e image\n").encode()
     info = tarfile.TarInfo("hello.txt")
     info.size, info.mode, info.mtime = len(content), 0o644, 0
     t.addfile(info, io.BytesIO(content))

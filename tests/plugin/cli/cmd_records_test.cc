@@ -216,7 +216,7 @@ TEST_CASE("records add: invalid input changes nothing") {
                      "pullguard records ls: unexpected argument \"--bogus\"");
   ExpectOneLineError(Run({"records", "frobnicate"}), 2,
                      "pullguard records: unknown subcommand \"frobnicate\" (want hash, ls, show, "
-                     "audit or add) (see 'pullguard records --help')\n");
+                     "audit, add, gc or recover) (see 'pullguard records --help')\n");
   CHECK(Snapshot(root) == snap);
 }
 

@@ -143,7 +143,7 @@ TEST_CASE("command line: an unknown flag or a stray argument is one line, exit 2
   CheckUsageError(Run({"validate", "--config", "/x"}), "validate",
                   "unexpected argument \"--config\"");
   CheckUsageError(Run({"records"}), "records",
-                  "missing subcommand (want hash, ls, show, audit or add)");
+                  "missing subcommand (want hash, ls, show, audit, add, gc or recover)");
 }
 
 TEST_CASE("command line: missing values and positionals are usage errors, exit 2") {
