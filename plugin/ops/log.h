@@ -60,8 +60,8 @@ struct LogField {
 // Is a record of this level written? Callers that compute fields can skip the work when not.
 bool LogEnabled(LogLevel level);
 
-// Writes one line when enabled. Keys time, level, event and command are the logger's own; a
-// field with one of those names is written with a "field." prefix instead.
+// Writes one line when enabled. Keys time, level, event, command and truncated are the logger's
+// own; a field with one of those names is written with a "field." prefix instead.
 void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
 
 // The logger of one command run (set up by RunMain): level, stream and clock. Nested scopes
@@ -83,7 +83,12 @@ class LogScope {
   LogScope* outer_;
 };
 
-// One record as text (no newline), for tests and for Log itself.
+// What ends a string value that a record longer than kMaxErrorLineBytes had to cut.
+inline constexpr std::string_view kLogCutMark = " ... (cut)";
+
+// One record as text (no newline), for tests and for Log itself. At most kMaxErrorLineBytes
+// (base/quote.h), as an error line: a longer record has its longest string values cut (each ends
+// with kLogCutMark) and gains "truncated": true; it stays one valid JSON object.
 std::string FormatLogRecord(std::chrono::system_clock::time_point time, LogLevel level,
                             std::string_view command, std::string_view event,
                             std::initializer_list<LogField> fields);

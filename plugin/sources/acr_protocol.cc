@@ -12,6 +12,7 @@
 #include "base/strict_json.h"
 #include "plugin/sources/acr_endpoints.h"
 #include "plugin/sources/exchange_context.h"
+#include "registry/token_flow.h"
 #include "registry/url.h"
 
 namespace pullguard {
@@ -102,6 +103,11 @@ Result<AzureToken> ParseAzureToken(std::string_view body, system_clock::time_poi
   if (!j.is_object()) return MakeError(ErrorKind::kCorrupt, "token answer is not a JSON object");
   std::string token = StringAt(j, "access_token");
   if (token.empty()) return MakeError(ErrorKind::kCorrupt, "token answer holds no access_token");
+  // As every token from the network (registry::ParseTokenResponse): a control character is a
+  // broken or hostile answer, never sent on (found by azure_answers_fuzz).
+  if (registry::HasControlCharacter(token)) {
+    return MakeError(ErrorKind::kCorrupt, "token answer's access_token holds a control character");
+  }
   AzureToken out;
   out.token = Secret(std::move(token));
   out.issued_at = now;
@@ -131,6 +137,11 @@ Result<Secret> ParseAcrRefreshToken(std::string_view body) {
   std::string token = StringAt(*parsed, "refresh_token");
   if (token.empty())
     return MakeError(ErrorKind::kCorrupt, "exchange answer holds no refresh_token");
+  // It becomes kubelet's password: a control character would break the runtime's header.
+  if (registry::HasControlCharacter(token)) {
+    return MakeError(ErrorKind::kCorrupt,
+                     "exchange answer's refresh_token holds a control character");
+  }
   return Secret(std::move(token));
 }
 

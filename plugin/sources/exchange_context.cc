@@ -35,9 +35,14 @@ ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::st
 
 registry::ProxyConfig ProxyConfigForHost(std::string_view host,
                                          const registry::ProxyConfig& proxy) {
-  // A dotted quad as CanonicalHost writes it (so not a name such as 169.254.example.org).
   auto h = registry::CanonicalHost(registry::HostPart(host));
-  if (!h.ok() || h->rfind("169.254.", 0) != 0 || std::count(h->begin(), h->end(), '.') != 3 ||
+  if (!h.ok()) return proxy;
+  // AWS's IPv6 twins of 169.254.169.254 (IMDS) and 169.254.170.23 (EKS Pod Identity), as
+  // CanonicalHost (RFC 5952) writes them: exactly these two, not fd00::/8, a unique-local range
+  // that real networks route (and proxy).
+  if (*h == "fd00:ec2::254" || *h == "fd00:ec2::23") return {};
+  // A dotted quad as CanonicalHost writes it (so not a name such as 169.254.example.org).
+  if (h->rfind("169.254.", 0) != 0 || std::count(h->begin(), h->end(), '.') != 3 ||
       h->find_first_not_of("0123456789.") != std::string::npos) {
     return proxy;
   }

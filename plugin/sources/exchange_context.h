@@ -65,8 +65,9 @@ ExchangeContext MakeExchangeContext(const Secret& service_account_token, std::st
 
 // The proxy settings a client for `host` (host[:port]) gets: none for a link-local IPv4 address
 // (169.254.0.0/16, where clouds serve instance metadata: Azure IMDS, AWS IMDS, Google's metadata
-// server). Only this machine can ask its metadata service; through a proxy the answer would be
-// the proxy host's identity, or a refusal. `proxy` for every other host.
+// server) nor for AWS's two IPv6 metadata addresses [fd00:ec2::254] (IMDS) and [fd00:ec2::23]
+// (EKS Pod Identity). Only this machine can ask its metadata service; through a proxy the answer
+// would be the proxy host's identity, or a refusal. `proxy` for every other host.
 registry::ProxyConfig ProxyConfigForHost(std::string_view host, const registry::ProxyConfig& proxy);
 
 // How a registry host is reached under an entry's transport rules: plain HTTP for `insecure: true`

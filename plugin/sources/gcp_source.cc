@@ -12,11 +12,10 @@
 #include <vector>
 
 #include "base/quote.h"
-#include "base/rfc3339.h"
-#include "base/strict_json.h"
 #include "plugin/ops/metrics.h"
 #include "plugin/sources/exchange_context.h"
 #include "plugin/sources/exchange_source.h"
+#include "plugin/sources/gcp_answers.h"
 #include "plugin/sources/gcp_endpoints.h"
 #include "plugin/sources/source.h"
 #include "plugin/sources/token_exchange.h"
@@ -26,15 +25,9 @@
 namespace pullguard {
 namespace {
 
-using std::chrono::system_clock;
-
 // What Artifact Registry and Container Registry take as the username for an access token.
 constexpr const char* kUsername = "oauth2accesstoken";
 constexpr const char* kCloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform";
-// generateAccessToken's default lifetime (we ask for no other): a longer expireTime can only come
-// from clock skew, and skew may shorten a cached token's life, never lengthen it.
-constexpr std::chrono::seconds kImpersonatedLifetime{3600};
-constexpr std::size_t kMaxAccessTokenBytes = 16 * 1024;
 
 // A Google service account as generateAccessToken's resource name takes it: an email
 // (name@project.iam.gserviceaccount.com) or a numeric unique ID. Other bytes would change the URL.
@@ -44,28 +37,6 @@ bool IsServiceAccountName(std::string_view s) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '-' || c == '_' || c == '@' || c == '+';
   });
-}
-
-// Printable ASCII without spaces: what an HTTP Basic password from Google looks like. Anything
-// else would break the runtime's Authorization header or hide a hostile answer.
-bool IsTokenText(const std::string& s) {
-  return !s.empty() && s.size() <= kMaxAccessTokenBytes &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
-
-// google.rpc.Status's `status` ("PERMISSION_DENIED") from an error answer, when it is one.
-std::string GoogleErrorStatus(const std::string& body) {
-  auto j = ParseStrictJson(body, "error answer");
-  if (!j.ok() || !j->is_object()) return {};
-  auto e = j->find("error");
-  if (e == j->end() || !e->is_object()) return {};
-  auto s = e->find("status");
-  if (s == e->end() || !s->is_string()) return {};
-  const std::string& v = s->get_ref<const std::string&>();
-  bool plain = !v.empty() && v.size() <= 40 && std::all_of(v.begin(), v.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || c == '_';
-  });
-  return plain ? " " + v : std::string();
 }
 
 class GcpSource : public ExchangeSource {
@@ -198,12 +169,9 @@ class GcpSource : public ExchangeSource {
     if (r->status < 200 || r->status > 299) {
       return MakeError(ErrorKind::kNetwork, where + " answered HTTP " + std::to_string(r->status));
     }
-    auto t = registry::ParseTokenResponse(r->body, ctx.now());
+    auto t = ParseMetadataTokenAnswer(r->body, ctx.now());
     if (!t.ok()) return MakeError(t.error().kind, where + ": " + t.error().message);
-    if (!IsTokenText(t->token.reveal())) {
-      return MakeError(ErrorKind::kCorrupt, where + ": the access token is not printable text");
-    }
-    return registry::CachedToken{t->token, Secret(), t->issued_at, t->expires_at};
+    return t;
   }
 
   // POST .../serviceAccounts/<account>:generateAccessToken with the federated token as Bearer;
@@ -236,27 +204,9 @@ class GcpSource : public ExchangeSource {
     if (r->status < 200 || r->status > 299) {
       return MakeError(ErrorKind::kNetwork, where + " answered" + status);
     }
-    auto j = ParseStrictJson(r->body, "generateAccessToken answer");
-    if (!j.ok()) return MakeError(ErrorKind::kCorrupt, where + ": " + j.error().message);
-    auto token = j->is_object() ? j->find("accessToken") : j->end();
-    auto expire = j->is_object() ? j->find("expireTime") : j->end();
-    if (token == j->end() || !token->is_string() ||
-        !IsTokenText(token->get_ref<const std::string&>())) {
-      return MakeError(ErrorKind::kCorrupt, where + ": the answer holds no usable accessToken");
-    }
-    auto expires =
-        expire != j->end() && expire->is_string()
-            ? ParseRfc3339(expire->get_ref<const std::string&>())
-            : Result<std::chrono::sys_seconds>(MakeError(ErrorKind::kCorrupt, "no expireTime"));
-    if (!expires.ok()) {
-      return MakeError(ErrorKind::kCorrupt, where + ": the answer holds no RFC 3339 expireTime");
-    }
-    registry::CachedToken out;
-    out.token = Secret(token->get<std::string>());
-    PG_TRY(RefuseEcho(out.token, where, ctx));
-    out.issued_at = ctx.now();
-    out.expires_at =
-        std::min<system_clock::time_point>(*expires, out.issued_at + kImpersonatedLifetime);
+    auto out = ParseGenerateAccessTokenAnswer(r->body, ctx.now());
+    if (!out.ok()) return MakeError(out.error().kind, where + ": " + out.error().message);
+    PG_TRY(RefuseEcho(out->token, where, ctx));
     return out;
   }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/quote.h"
 #include "tests/support/run.h"
 
 using nlohmann::json;
@@ -99,6 +100,69 @@ TEST_CASE("a record is one JSON line: time, level, event, command, then the fiel
   CHECK(j["password"] == "<redacted>");
   CHECK(j["field.level"] == "spoofed");
   CHECK(j["bad"] == "\xef\xbf\xbd\xef\xbf\xbd");
+}
+
+TEST_CASE("a record is at most 1 KiB: long string values are cut, the JSON stays whole") {
+  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1764590400123));
+  const std::string image = "registry.internal:5000/" + std::string(4096, 'a') + ":1";
+  // Escapes (a control byte is six bytes in the line, one in memory), multi-byte characters that
+  // must not be split, invalid UTF-8 (three bytes of U+FFFD each), and two long values at once.
+  const std::string controls(2048, '\x01');
+  std::string accents;
+  for (int i = 0; i < 1500; ++i) accents += "\xc3\xa9";
+  const std::string invalid(2000, '\xff');
+  for (const std::string& big : {image, controls, accents, invalid}) {
+    std::string text =
+        pullguard::FormatLogRecord(t, LogLevel::kDebug, "get-credentials", "request.decoded",
+                                   {{"image", big},
+                                    {"config", "/etc/pullguard/config.yaml"},
+                                    {"other", accents},
+                                    {"registries", 2},
+                                    {"serviceAccountToken", true}});
+    INFO(text.substr(0, 200));
+    CHECK(text.size() <= pullguard::kMaxErrorLineBytes);
+    auto j = nlohmann::ordered_json::parse(text);  // throws if the JSON was cut
+    std::vector<std::string> keys;
+    for (auto& [k, v] : j.items()) keys.push_back(k);
+    CHECK(keys == std::vector<std::string>{"time", "level", "event", "command", "image", "config",
+                                           "other", "registries", "serviceAccountToken",
+                                           "truncated"});
+    CHECK(j["truncated"] == true);
+    CHECK(j["event"] == "request.decoded");
+    CHECK(j["config"] == "/etc/pullguard/config.yaml");  // short values stay whole
+    CHECK(j["registries"] == 2);
+    const std::string cut = j["image"];
+    CHECK(cut.size() > pullguard::kLogCutMark.size());
+    CHECK(cut.ends_with(pullguard::kLogCutMark));
+    if (big == image) CHECK(image.starts_with(cut.substr(0, cut.size() - 10)));
+  }
+  // A record that fits is written as before, without the mark.
+  std::string small = pullguard::FormatLogRecord(t, LogLevel::kDebug, "get-credentials", "x",
+                                                 {{"image", std::string(800, 'b')}});
+  CHECK(small.find("truncated") == std::string::npos);
+  CHECK(nlohmann::json::parse(small)["image"] == std::string(800, 'b'));
+}
+
+TEST_CASE("--log-level=debug with a 4 KiB image: every stderr line is at most 1 KiB") {
+  Fixture f;
+  const std::string image = "registry.internal:5000/" + std::string(4096, 'a') + ":1";
+  auto r = f.Get({"--log-level=debug"}, image);
+  bool decoded = false;
+  for (const std::string& l : Lines(r.err)) {
+    INFO(l.substr(0, 200));
+    CHECK(l.size() <= pullguard::kMaxErrorLineBytes);
+    if (l.empty() || l[0] != '{') continue;  // the one error line, if the image is refused
+    json j = json::parse(l);
+    if (j["event"] == "request.decoded") {
+      decoded = true;
+      CHECK(j["truncated"] == true);
+      const std::string cut = j["image"];
+      CHECK(cut.ends_with(pullguard::kLogCutMark));
+      CHECK(image.starts_with(cut.substr(0, cut.size() - pullguard::kLogCutMark.size())));
+      CHECK(j["serviceAccountToken"] == true);
+    }
+  }
+  CHECK(decoded);
 }
 
 TEST_CASE("nothing is logged outside a scope or below its level") {

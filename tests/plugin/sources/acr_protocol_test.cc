@@ -135,6 +135,22 @@ TEST_CASE("acr: ACR's exchange answer", "[acr]") {
   }
 }
 
+TEST_CASE("acr: a token with a control character is refused, as every network token is", "[acr]") {
+  // RELIABILITY.md section 6, class 5: the ACR refresh token becomes kubelet's password and the
+  // Entra ID token a form field; a NUL, CR, LF or DEL in either is a broken or hostile answer
+  // (found by azure_answers_fuzz).
+  for (const char* bad : {"abc\\u0000def", "abc\\r\\nX-Injected: 1", "abc\\u007f", "\\t"}) {
+    INFO(bad);
+    auto t =
+        ParseAzureToken(std::string(R"({"access_token":")") + bad + R"(","expires_in":60})", kNow);
+    REQUIRE_FALSE(t.ok());
+    CHECK(t.error().kind == ErrorKind::kCorrupt);
+    auto r = ParseAcrRefreshToken(std::string(R"({"refresh_token":")") + bad + R"("})");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::kCorrupt);
+  }
+}
+
 TEST_CASE("acr: error answers summarised without secrets", "[acr]") {
   // Entra ID (shape of a real AADSTS70021 answer): error + the first line of the description.
   std::string aadsts =

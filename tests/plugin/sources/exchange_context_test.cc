@@ -31,7 +31,9 @@ TEST_CASE("EndpointForHost: plain HTTP only for loopback, or where the entry say
 
 namespace pullguard {
 
-TEST_CASE("ProxyConfigForHost: cloud metadata addresses (169.254.0.0/16) are never proxied") {
+TEST_CASE(
+    "ProxyConfigForHost: cloud metadata addresses (169.254.0.0/16, AWS's IPv6 ones) are never "
+    "proxied") {
   registry::ProxyConfig proxy;
   proxy.http_proxy = "http://proxy.example:3128";
   proxy.https_proxy = "http://proxy.example:3128";
@@ -41,10 +43,21 @@ TEST_CASE("ProxyConfigForHost: cloud metadata addresses (169.254.0.0/16) are nev
     CHECK(got.http_proxy.empty());
     CHECK(got.https_proxy.empty());
   }
+  // AWS's IPv6 metadata addresses (IMDS; EKS Pod Identity), however written.
+  for (const char* host : {"[fd00:ec2::254]", "[fd00:ec2::254]:80", "fd00:ec2::254",
+                           "[FD00:EC2:0::254]", "[fd00:ec2::23]", "[fd00:ec2::23]:80"}) {
+    INFO(host);
+    registry::ProxyConfig got = ProxyConfigForHost(host, proxy);
+    CHECK(got.http_proxy.empty());
+    CHECK(got.https_proxy.empty());
+  }
   // Names and other addresses keep the process's proxy; so does a spelling libcurl and Go read
-  // differently (CanonicalHost refuses it).
-  for (const char* host : {"169.254.example.org", "metadata.google.internal", "10.0.0.1",
-                           "myregistry.azurecr.io:443", "169.254.169.254.nip.io", "0251.254.0.1"}) {
+  // differently (CanonicalHost refuses it). Only the two AWS addresses of fd00::/8, which real
+  // networks route.
+  for (const char* host :
+       {"169.254.example.org", "metadata.google.internal", "10.0.0.1", "myregistry.azurecr.io:443",
+        "169.254.169.254.nip.io", "0251.254.0.1", "[fd00:ec2::253]", "[fd00:ec2::1:254]",
+        "[fd00::254]", "[fe80::254]", "[::ffff:169.254.169.254]"}) {
     INFO(host);
     CHECK(ProxyConfigForHost(host, proxy).http_proxy == proxy.http_proxy);
   }
