@@ -19,30 +19,13 @@
 #include "base/result.h"
 #include "plugin/sources/gcp_answers.h"
 #include "registry/token_flow.h"
-
-namespace {
-
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
-
-std::string Field(std::string_view in, const char* name) {
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (!j.is_object()) return {};
-  auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-void CheckError(const pullguard::Error& e, const std::string& token) {
-  Check(e.message.find_first_of("\r\n") == std::string::npos);
-  Check(e.message.size() <= pullguard::kMaxErrorLineBytes);
-  if (token.size() >= 8) Check(e.message.find(token) == std::string::npos);
-}
-
-}  // namespace
+#include "tests/fuzz/answer_checks.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace pullguard;
+  using fuzz::Check;
+  using fuzz::CheckError;
+  using fuzz::Field;
   using std::chrono::system_clock;
   std::string_view in(reinterpret_cast<const char*>(data), size);
   const system_clock::time_point now{std::chrono::seconds(1764633600)};  // 2025-12-02
