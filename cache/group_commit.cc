@@ -188,7 +188,7 @@ Result<std::optional<bool>> GroupCommit::Session(const std::string& image_ref,
   // writes it, so later batches skip the read and decode.
   std::optional<std::optional<ImagePulledRecord>> current;
   std::optional<bool> mine;
-  std::size_t answered_last = 0;
+  std::size_t expected = 0;  // writers answered by the last batch, other than this one
   for (int round = 0;; ++round) {
     // A failure after the first batch is not this writer's: the writers of the failed batch get
     // their adds back and meet it themselves.
@@ -199,13 +199,15 @@ Result<std::optional<bool>> GroupCommit::Session(const std::string& image_ref,
     if (Status st = scan(/*sweep=*/round == 0); !st.ok()) return fail(st.error());
     // Other writers are queueing: give them a moment to join this batch, since every add that
     // misses this write costs a write of its own. After a batch, wait for as many adds as it
-    // answered (its writers are back with their next add a few milliseconds later); otherwise
-    // until the queue stops growing. A lone writer (nothing queued but its own add) does not
-    // wait at all, and nobody waits longer than kGatherAtMost.
-    if (queued.size() >= (round == 0 ? 2u : 1u)) {
+    // answered, other than this committer's own (its writers are back with their next add a few
+    // milliseconds later, and the queue may well be empty the moment the batch is answered: the
+    // session goes on, sparing the next committer a read and decode of the whole record);
+    // otherwise until the queue stops growing. A lone writer (nothing queued but its own add)
+    // does not wait at all, and nobody waits longer than kGatherAtMost.
+    if (round > 0 ? expected > 0 : queued.size() >= 2u) {
       auto until = std::chrono::steady_clock::now() + kGatherAtMost;
       for (int quiet = 0; std::chrono::steady_clock::now() < until;) {
-        if (round > 0 ? queued.size() >= answered_last : quiet >= 2) break;
+        if (round > 0 ? queued.size() >= expected : quiet >= 2) break;
         std::size_t before = queued.size();
         std::this_thread::sleep_for(kGatherPoll);
         if (Status st = scan(/*sweep=*/false); !st.ok()) return fail(st.error());
@@ -296,7 +298,8 @@ Result<std::optional<bool>> GroupCommit::Session(const std::string& image_ref,
       (void)env_.Rename(it.base + "." + it.state,
                         it.base + (it.changed ? ".done-changed" : ".done-same"));
     }
-    answered_last = batch.size();
+    expected = 0;
+    for (const Item& it : batch) expected += it.base == own ? 0 : 1;
     if (std::chrono::steady_clock::now() - started >= kSessionAtMost) break;
   }
   return mine;
