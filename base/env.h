@@ -74,9 +74,18 @@ class Env {
   virtual Status CreateDirs(const std::string& path, mode_t mode) = 0;
   virtual Result<FileInfo> Stat(const std::string& path) = 0;
   // Exclusive flock(2) on `path` (created 0600 if missing). Blocks up to `timeout`, then
-  // kUnavailable. Coordinates processes, not threads of one process.
+  // kUnavailable; a timeout of zero only tries. Coordinates processes, not threads of one process.
   virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path,
                                                      std::chrono::milliseconds timeout) = 0;
+  // Shared flock(2): any number of holders at once, never alongside an exclusive one. For the
+  // waiters of a single flight, who only read what the exclusive holder wrote: the kernel grants
+  // it to all of them together when the holder releases, where an exclusive lock would pass from
+  // one waiter to the next. An Env without shared locks may give an exclusive one (slower, still
+  // correct), which is the default.
+  virtual Result<std::unique_ptr<FileLock>> LockFileShared(const std::string& path,
+                                                           std::chrono::milliseconds timeout) {
+    return LockFile(path, timeout);
+  }
   // The same Env for a directory that another service owns (node-exporter's textfile directory):
   // files are still never opened through a symbolic link and temp files are still created
   // exclusively, but the directory's owner and mode are not checked. Default: this Env.

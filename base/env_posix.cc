@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -270,14 +271,16 @@ class PosixLock : public FileLock {
 
 void OnAlarm(int) {}
 
-// SIGALRM every 10 ms, delivered to the calling thread only, with a handler installed without
-// SA_RESTART so a blocking flock returns EINTR. The handler is process-wide: threads waiting at
-// once share it, and the last one to finish restores the previous handler (restoring it per
-// thread let one thread's timer signal meet the default action, which ends the process: found by
-// the ThreadSanitizer run of tests/registry/token_cache_threads_test.cc).
+// SIGALRM at the caller's deadline and every 10 ms after, delivered to the calling thread only,
+// with a handler installed without SA_RESTART so a blocking flock returns EINTR. The handler is
+// process-wide: threads waiting at once share it, and the last one to finish restores the previous
+// handler (restoring it per thread let one thread's timer signal meet the default action, which
+// ends the process: found by the ThreadSanitizer run of
+// tests/registry/token_cache_threads_test.cc).
 class AlarmTimer {
  public:
-  AlarmTimer() {
+  // First signal once `first` has passed (the caller's deadline), then every 10 ms.
+  explicit AlarmTimer(std::chrono::nanoseconds first) {
     {
       std::lock_guard<std::mutex> lock(Mu());
       if (Active()++ == 0) {
@@ -295,7 +298,11 @@ class AlarmTimer {
     armed_ = timer_create(CLOCK_MONOTONIC, &sev, &timer_) == 0;
     if (armed_) {
       struct itimerspec its {};
-      its.it_value.tv_nsec = 10 * 1000 * 1000;
+      // Not earlier: a waiter woken before its deadline would only block again (with 64 waiters
+      // every 10 ms, hundreds of wake-ups for nothing).
+      auto ns = std::max<std::chrono::nanoseconds::rep>(first.count(), 1);
+      its.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
+      its.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
       its.it_interval.tv_nsec = 10 * 1000 * 1000;
       timer_settime(timer_, 0, &its, nullptr);
     }
@@ -432,25 +439,46 @@ class PosixEnv : public Env {
 
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path,
                                              std::chrono::milliseconds timeout) override {
+    return Lock(path, timeout, LOCK_EX);
+  }
+
+  Result<std::unique_ptr<FileLock>> LockFileShared(const std::string& path,
+                                                   std::chrono::milliseconds timeout) override {
+    return Lock(path, timeout, LOCK_SH);
+  }
+
+  Env& SharedDirectories() override;
+
+ private:
+  bool check_;
+
+  // flock(2) with `op` (LOCK_EX or LOCK_SH) on `path`, created 0600 if missing.
+  Result<std::unique_ptr<FileLock>> Lock(const std::string& path, std::chrono::milliseconds timeout,
+                                         int op) {
     auto dir = OpenDirectory(DirName(path), check_, false, 0);
     if (!dir.ok()) return MakeError(dir.error().kind, "lock: " + dir.error().message);
     auto opened = OpenFileIn(dir->get(), path, O_RDWR | O_CREAT, 0600);
     if (!opened.ok()) return opened.error();
     int fd = opened->release();
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return std::unique_ptr<FileLock>(new PosixLock(fd));
+    if (flock(fd, op | LOCK_NB) == 0) return std::unique_ptr<FileLock>(new PosixLock(fd));
     if (errno != EWOULDBLOCK && errno != EINTR) {
       int err = errno;
       close(fd);
       return IoError("cannot lock", path, err);
     }
+    if (timeout.count() <= 0) {  // a try: do not wait at all
+      close(fd);
+      return MakeError(ErrorKind::kUnavailable, "another process holds the lock " + path);
+    }
     // Block in the kernel, so the lock passes to a waiter the moment it is released (polling
     // waiters miss those moments and can starve under contention). A per-thread timer signal
-    // interrupts flock; it repeats, so a signal that lands just before flock blocks is harmless.
+    // interrupts flock at the deadline; it repeats, so a signal that lands just before flock
+    // blocks is harmless.
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    AlarmTimer timer;
+    AlarmTimer timer(timeout);
     int rc;
     for (;;) {
-      rc = flock(fd, LOCK_EX);
+      rc = flock(fd, op);
       if (rc == 0 || errno != EINTR || std::chrono::steady_clock::now() >= deadline) break;
     }
     if (rc == 0) return std::unique_ptr<FileLock>(new PosixLock(fd));
@@ -461,11 +489,6 @@ class PosixEnv : public Env {
     }
     return IoError("cannot lock", path, err);
   }
-
-  Env& SharedDirectories() override;
-
- private:
-  bool check_;
 
   // The temp file, the rename and (when durable) the fsyncs of the file and its directory, all
   // relative to the checked directory's descriptor.

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/sha256.h"
+#include "base/single_flight.h"
 #include "registry/token_flow.h"
 
 namespace pullguard::registry {
@@ -154,7 +155,19 @@ Result<CachedToken> TokenCache::GetOrFetch(const TokenCacheKey& key,
   Status dir = env_.CreateDirs(dir_, 0700);
   if (!dir.ok() && dir.error().kind == ErrorKind::kPermission) return dir.error();
   if (dir.ok()) {
-    auto l = env_.LockFile(path + ".lock", options_.lock_timeout);
+    // A token that another process fetched while this one waited is read under a shared lock,
+    // by all the waiters at once.
+    std::optional<Result<CachedToken>> landed;
+    auto l = JoinFlight(env_, path + ".lock", options_.lock_timeout, [&] {
+      auto found = Lookup(path, now());
+      if (!found.ok()) {
+        landed = found.error();
+      } else if (*found) {
+        landed = std::move(**found);
+      }
+      return landed.has_value();
+    });
+    if (landed) return std::move(*landed);
     if (!l.ok() && l.error().kind == ErrorKind::kUnavailable) {
       return StaleOr(path, now(),
                      Error{ErrorKind::kUnavailable,

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "base/sha256.h"
+#include "base/single_flight.h"
 
 namespace pullguard {
 namespace {
@@ -220,9 +221,23 @@ ProofOutcome ProofCache::GetOrProve(const ProofKey& key,
   if (before && Reusable(before->outcome, now()))
     return answer(ProofAnswer::kReused, before->outcome);
 
+  // Another process's flight that ends while this one waits: its outcome, read under a shared
+  // lock by all the waiters at once, or a proof that is still good.
+  auto landed = [&](const std::optional<StoredProof>& after) -> std::optional<ProofOutcome> {
+    if (after && (!before || after->flight != before->flight)) {
+      return answer(ProofAnswer::kShared, after->outcome);
+    }
+    if (after && Reusable(after->outcome, now())) {
+      return answer(ProofAnswer::kReused, after->outcome);
+    }
+    return std::nullopt;
+  };
   std::unique_ptr<FileLock> lock;
   if (env_.CreateDirs(dir_, 0700).ok()) {
-    auto l = env_.LockFile(path.substr(0, path.size() - 5) + ".lock", options_.lock_timeout);
+    std::optional<ProofOutcome> joined;
+    auto l = JoinFlight(env_, path.substr(0, path.size() - 5) + ".lock", options_.lock_timeout,
+                        [&] { return (joined = landed(read())).has_value(); });
+    if (joined) return *joined;
     if (!l.ok() && l.error().kind == ErrorKind::kUnavailable) {
       ProofOutcome busy;
       busy.status = MakeError(ErrorKind::kUnavailable,
@@ -235,12 +250,8 @@ ProofOutcome ProofCache::GetOrProve(const ProofKey& key,
     if (l.ok()) lock = std::move(*l);
   }
   if (lock) {
-    std::optional<StoredProof> after = read();
-    if (after && (!before || after->flight != before->flight)) {
-      return answer(ProofAnswer::kShared, after->outcome);
-    }
-    if (after && Reusable(after->outcome, now()))
-      return answer(ProofAnswer::kReused, after->outcome);
+    // The flight before this one may have ended between the try and the exclusive lock.
+    if (auto o = landed(read())) return *o;
   }
 
   ProofOutcome outcome = prove();
