@@ -28,7 +28,9 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 
 #include "base/env.h"
@@ -134,10 +136,51 @@ std::vector<std::string> Prefixes(std::string d) {
   return out;
 }
 
+// The directories this process has opened and checked (as the last directory of a path), by
+// path: which directory it was. Every file operation opens its directory again, and the walk that
+// checks each directory above it cost an exec adding one record ~90 openat, ~90 fstat and ~90
+// close (bench/NOTES.md). A later open of the same path that lands on the same directory (device
+// and inode, the last component opened without following a link) is that directory: its own mode
+// and owner are checked again on the new descriptor, the walk above it is not repeated within the
+// process. A path that now leads elsewhere is walked and checked afresh.
+class CheckedDirectories {
+ public:
+  static CheckedDirectories& Get() {
+    static CheckedDirectories* dirs = new CheckedDirectories();  // never destroyed: used until exit
+    return *dirs;
+  }
+  std::optional<std::pair<dev_t, ino_t>> Find(const std::string& path) {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = dirs_.find(path);
+    if (it == dirs_.end()) return std::nullopt;
+    return it->second;
+  }
+  void Remember(const std::string& path, const struct stat& st) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (dirs_.size() < 256) dirs_[path] = {st.st_dev, st.st_ino};
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::pair<dev_t, ino_t>> dirs_;
+};
+
 // Opens the last directory of `dir` with O_NOFOLLOW (and, when `check`, checks it and every
 // directory above it); `create` makes missing ones with `mode` on the way (mkdir -p).
 Result<Fd> OpenDirectory(const std::string& dir, bool check, bool create, mode_t mode) {
   const std::vector<std::string> prefixes = Prefixes(dir);
+  if (check) {
+    const std::string& p = prefixes.back();
+    if (auto seen = CheckedDirectories::Get().Find(p)) {
+      Fd fd(open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+      struct stat st {};
+      if (fd.get() >= 0 && fstat(fd.get(), &st) == 0 && st.st_dev == seen->first &&
+          st.st_ino == seen->second) {
+        PG_TRY(CheckDirectory(p, st, /*last=*/true));
+        return fd;
+      }
+    }
+  }
   Fd fd;
   for (std::size_t i = 0; i < prefixes.size(); ++i) {
     const std::string& p = prefixes[i];
@@ -166,6 +209,7 @@ Result<Fd> OpenDirectory(const std::string& dir, bool check, bool create, mode_t
     struct stat st {};
     if (fstat(fd.get(), &st) != 0) return IoError("cannot stat", p, errno);
     PG_TRY(CheckDirectory(p, st, last));
+    if (last) CheckedDirectories::Get().Remember(p, st);
   }
   return fd;
 }
