@@ -2,8 +2,6 @@
 // line.
 #include <cstdlib>
 #include <exception>
-#include <iostream>
-#include <sstream>
 
 #include "base/env_posix.h"
 #include "base/quote.h"
@@ -28,9 +26,12 @@ void PrintUsageError(Io& io, const std::string& command, const std::string& mess
 }
 
 Io ProcessIo() {
-  return Io{std::cin,
-            std::cout,
-            std::cerr,
+  static FdInput in(0);
+  static FdOutput out(1);
+  static FdOutput err(2);
+  return Io{in,
+            out,
+            err,
             [](const std::string& name) -> std::optional<std::string> {
               const char* v = std::getenv(name.c_str());
               if (v == nullptr) return std::nullopt;
@@ -78,7 +79,7 @@ int RunMain(const std::vector<std::string>& argv, Io& io) {
   if (name == "--version") return RunVersion({}, io);
   for (const Command& c : AllCommands()) {
     if (name != c.name) continue;
-    std::ostringstream buffered;
+    StringOutput buffered;
     Io inner{io.in, buffered, io.err, io.getenv, io.env, io.now};
     int rc;
     try {
@@ -89,8 +90,8 @@ int RunMain(const std::vector<std::string>& argv, Io& io) {
       return 1;
     }
     if (rc == 0) {
-      io.out << buffered.str();
-      io.out.flush();
+      io.out << buffered.text;
+      io.out.Flush();
     }
     return rc;
   }

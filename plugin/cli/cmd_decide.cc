@@ -1,7 +1,6 @@
 // `pullguard decide --dir DIR [--evidence DIR] [--kubelet-version MAJOR.MINOR]`: kubelet's answer
 // to "may this pod use the image already on the node?" for one container, with the reason, and
 // kubelet's record updates.
-#include <ostream>
 
 #include "base/go_json.h"
 #include "base/strict_json.h"

@@ -2,7 +2,6 @@
 // runs every check (plugin/ops/doctor.h) and prints one line per check, with a fix for each
 // failure. All pass: the report on stdout, exit 0. Any failure: the report on stderr (RunMain
 // writes stdout only on success), exit 1. Bad arguments: one line, exit 2.
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -71,7 +70,7 @@ int RunDoctor(const std::vector<std::string>& args, Io& io) {
                                                   : "skip"},
          {"detail", c.detail}});
   }
-  std::ostream& os = failed == 0 ? io.out : io.err;
+  Output& os = failed == 0 ? io.out : io.err;
   for (const CheckLine& c : report) {
     os << Tag(c.state) << c.name << ": " << c.detail << "\n";
     if (!c.fix.empty()) os << "      fix: " << c.fix << "\n";

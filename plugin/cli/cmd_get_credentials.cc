@@ -2,7 +2,6 @@
 // stdin, one response on stdout; any error is one stderr line, exit 1 and an empty stdout (a usage
 // error: exit 2).
 #include <chrono>
-#include <istream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,19 +23,19 @@ namespace {
 constexpr const char* kName = "get-credentials";
 
 // Reads at most max+1 bytes so an oversized request is detected without buffering all of it.
-Result<std::string> ReadCapped(std::istream& in, std::size_t max) {
+Result<std::string> ReadCapped(Input& in, std::size_t max) {
   std::string data;
   char buf[16384];
-  while (in) {
-    in.read(buf, sizeof buf);
-    data.append(buf, static_cast<std::size_t>(in.gcount()));
+  for (;;) {
+    long n = in.Read(buf, sizeof buf);
+    if (n < 0) return MakeError(ErrorKind::kIo, "cannot read the request from stdin");
+    if (n == 0) return data;
+    data.append(buf, static_cast<std::size_t>(n));
     if (data.size() > max) {
       return MakeError(ErrorKind::kInvalidArgument,
                        "request is larger than " + std::to_string(max) + " bytes");
     }
   }
-  if (in.bad()) return MakeError(ErrorKind::kIo, "cannot read the request from stdin");
-  return data;
 }
 
 // Everything after argument parsing. Sets `config_out` once the config is loaded, so the caller

@@ -1,7 +1,6 @@
 // `pullguard parse IMAGE`: an image reference as kubelet sees it, as one JSON object on stdout
 // (name, domain, path, tag with Kubernetes' default, digest, familiar name).
 #include <nlohmann/json.hpp>
-#include <ostream>
 
 #include "matcher/reference.h"
 #include "plugin/cli/command_line.h"

@@ -2,7 +2,6 @@
 // records (KEP-2535) from the command line.
 #include <algorithm>
 #include <map>
-#include <ostream>
 
 #include "base/go_json.h"
 #include "base/rfc3339.h"

@@ -1,7 +1,6 @@
 // `pullguard records gc --dir DIR --images FILE [--dry-run] [--evidence DIR] [--listed-at TIME]`:
 // kubelet's PruneUnknownRecords over the runtime's image list (cache/record_gc.h), one JSON
 // object per line (docs/verification-cache.md, "records gc").
-#include <ostream>
 
 #include "base/go_json.h"
 #include "base/rfc3339.h"

@@ -1,7 +1,6 @@
 // `pullguard records recover --dir DIR --images FILE [--dry-run]`: kubelet's start-up recovery of
 // pull intents over the runtime's image list (cache/record_recovery.h), one JSON object per line
 // (docs/verification-cache.md, "records recover").
-#include <ostream>
 
 #include "base/go_json.h"
 #include "cache/record_recovery.h"

@@ -4,25 +4,27 @@
 
 #include <chrono>
 #include <functional>
-#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/env.h"
+#include "base/input.h"
+#include "base/output.h"
 
 namespace pullguard {
 
+// Bytes in and out without iostreams (base/output.h says why).
 struct Io {
-  std::istream& in;
-  std::ostream& out;  // RunMain buffers it and writes it only when the command exits 0
-  std::ostream& err;
+  Input& in;
+  Output& out;  // RunMain buffers it and writes it only when the command exits 0
+  Output& err;
   std::function<std::optional<std::string>(const std::string&)> getenv;
   Env& env;
   std::function<std::chrono::system_clock::time_point()> now;
 };
 
-// Io over the process's real streams, environment, file system and clock.
+// Io over the process's standard descriptors, environment, file system and clock.
 Io ProcessIo();
 
 // The command's arguments: argv after the command's name, e.g. {"--config=/etc/pullguard.yaml"}

@@ -7,7 +7,10 @@
 // - kubelet's own exec call (`get-credentials [--config=PATH]`, no --log-level) is recognised
 //   before any CLI11 object is built: parsing it with CLI11 costs ~41,000 instructions, 9% of an
 //   exec with a JSON config. Every other command line goes through CLI11, and the unit tests check
-//   that both paths read the exec call alike.
+//   that both paths read the exec call alike;
+// - CLI11's headers include <iostream>, whose static initialiser would build the standard streams
+//   and std::locale on every exec: this file sees plugin/cli/cli11_iostream/iostream instead, and
+//   the streams are built only when a CLI11 App is (CommandApp).
 #include "plugin/cli/command_line.h"
 
 #include <CLI/CLI.hpp>
@@ -49,6 +52,8 @@ class CommandApp : public CLI::App {
   CommandApp(std::string command, std::string description, std::string footer_text)
       : CLI::App(std::move(description), command.empty() ? "pullguard" : "pullguard " + command),
         command_(std::move(command)) {
+    // CLI11 may print to std::cout and std::cerr: they exist from the first App on.
+    static const std::ios_base::Init streams;
     set_help_flag("-h,--help", "print this help and exit");
     formatter(std::make_shared<HelpFormatter>());
     footer(std::move(footer_text));
@@ -229,7 +234,7 @@ std::optional<int> ParseGlobalArgs(const std::vector<std::string>& argv, Io& io,
   return std::nullopt;
 }
 
-void PrintMainHelp(std::ostream& os) {
+void PrintMainHelp(Output& os) {
   CommandApp app("",
                  "pullguard is a kubelet image credential provider (KEP-2133): kubelet runs\n"
                  "'pullguard get-credentials' once per image pull. The other commands check "

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <optional>
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -88,6 +87,6 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
 std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io, MatchArgs& out);
 
 // `pullguard --help`: the commands (AllCommands()) and the global options.
-void PrintMainHelp(std::ostream& os);
+void PrintMainHelp(Output& os);
 
 }  // namespace pullguard

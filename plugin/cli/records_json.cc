@@ -2,7 +2,6 @@
 #include "plugin/cli/records_json.h"
 
 #include <algorithm>
-#include <istream>
 
 #include "base/go_json.h"
 #include "base/rfc3339.h"
@@ -15,8 +14,11 @@ namespace pullguard {
 Result<std::string> ReadAllInput(Io& io, std::size_t max_bytes) {
   std::string data;
   char buf[65536];
-  while (io.in.read(buf, sizeof buf) || io.in.gcount() > 0) {
-    data.append(buf, static_cast<std::size_t>(io.in.gcount()));
+  for (;;) {
+    long n = io.in.Read(buf, sizeof buf);
+    if (n < 0) return MakeError(ErrorKind::kIo, "cannot read stdin");
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
     if (data.size() > max_bytes) {
       return MakeError(ErrorKind::kInvalidArgument,
                        "input is larger than " + std::to_string(max_bytes) + " bytes");

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
-#include <ostream>
 #include <vector>
 
 #include "base/quote.h"
@@ -83,7 +82,7 @@ std::string_view LogLevelName(LogLevel level) {
   return "off";
 }
 
-LogScope::LogScope(LogLevel lvl, std::ostream& o,
+LogScope::LogScope(LogLevel lvl, Output& o,
                    std::function<std::chrono::system_clock::time_point()> clock, std::string cmd)
     : level(lvl), out(o), now(std::move(clock)), command(std::move(cmd)), outer_(g_scope) {
   g_scope = this;
@@ -197,7 +196,7 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
   if (!LogEnabled(level)) return;
   LogScope& s = *g_scope;
   s.out << FormatLogRecord(s.now(), level, s.command, event, fields) << '\n';
-  s.out.flush();
+  s.out.Flush();
 }
 
 }  // namespace pullguard

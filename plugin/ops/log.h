@@ -8,11 +8,11 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
-#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "base/output.h"
 #include "base/secret.h"
 
 namespace pullguard {
@@ -68,14 +68,14 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
 // restore the outer one when they end; without any scope nothing is logged.
 class LogScope {
  public:
-  LogScope(LogLevel level, std::ostream& out,
-           std::function<std::chrono::system_clock::time_point()> now, std::string command);
+  LogScope(LogLevel level, Output& out, std::function<std::chrono::system_clock::time_point()> now,
+           std::string command);
   ~LogScope();
   LogScope(const LogScope&) = delete;
   LogScope& operator=(const LogScope&) = delete;
 
   LogLevel level;
-  std::ostream& out;
+  Output& out;
   std::function<std::chrono::system_clock::time_point()> now;
   std::string command;
 

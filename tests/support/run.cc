@@ -17,8 +17,8 @@ namespace pullguard::testing {
 
 RunResult Run(const std::vector<std::string>& argv, const std::string& stdin_text,
               const std::map<std::string, std::string>& environ, Env* env) {
-  std::istringstream in(stdin_text);
-  std::ostringstream out, err;
+  StringInput in(stdin_text);
+  StringOutput out, err;
   Io io{in,
         out,
         err,
@@ -31,8 +31,8 @@ RunResult Run(const std::vector<std::string>& argv, const std::string& stdin_tex
         [] { return std::chrono::system_clock::now(); }};
   RunResult r;
   r.rc = RunMain(argv, io);
-  r.out = out.str();
-  r.err = err.str();
+  r.out = std::move(out.text);
+  r.err = std::move(err.text);
   return r;
 }
 

@@ -167,7 +167,7 @@ TEST_CASE("--log-level=debug with a 4 KiB image: every stderr line is at most 1 
 
 TEST_CASE("nothing is logged outside a scope or below its level") {
   CHECK_FALSE(pullguard::LogEnabled(LogLevel::kError));
-  std::ostringstream out;
+  pullguard::StringOutput out;
   {
     pullguard::LogScope scope(
         LogLevel::kWarn, out, [] { return std::chrono::system_clock::now(); }, "t");
@@ -183,7 +183,7 @@ TEST_CASE("nothing is logged outside a scope or below its level") {
     CHECK(pullguard::LogEnabled(LogLevel::kWarn));
   }
   CHECK_FALSE(pullguard::LogEnabled(LogLevel::kError));
-  auto lines = Lines(out.str());
+  auto lines = Lines(out.text);
   REQUIRE(lines.size() == 1);
   CHECK(json::parse(lines[0])["event"] == "loud");
 }

@@ -1,0 +1,61 @@
+// Output: where a command's bytes go (stdout, stderr, a log), without iostreams. Constructing any
+// std::ostream builds std::locale's facets first (~50 k instructions and ~12 page faults, a tenth
+// of a kubelet exec: bench/NOTES.md), which pullguard's plain-byte output never needs.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace pullguard {
+
+class Output {
+ public:
+  virtual ~Output() = default;
+  virtual void Write(std::string_view bytes) = 0;
+  // Pushes out what a buffering Output holds.
+  virtual void Flush() {}
+
+  Output& operator<<(std::string_view s) {
+    Write(s);
+    return *this;
+  }
+  Output& operator<<(char c) {
+    Write(std::string_view(&c, 1));
+    return *this;
+  }
+  template <typename N,
+            typename = std::enable_if_t<std::is_integral_v<N> && !std::is_same_v<N, char> &&
+                                        !std::is_same_v<N, bool>>>
+  Output& operator<<(N n) {
+    Write(std::to_string(n));
+    return *this;
+  }
+};
+
+// Keeps everything in `text`: a command's stdout until it exits 0, and the tests' streams.
+class StringOutput : public Output {
+ public:
+  void Write(std::string_view bytes) override { text.append(bytes); }
+  std::string text;
+};
+
+// write(2) to a file descriptor, whole lines at a time: what it is given is held until it ends
+// with a newline (or Flush), then written in one call, retried on EINTR and short writes, so a
+// log record or an error line reaches a pipe whole. A write that fails is dropped (the reader
+// is gone; there is no one left to tell).
+class FdOutput : public Output {
+ public:
+  explicit FdOutput(int fd) : fd_(fd) {}
+  ~FdOutput() override { Flush(); }
+  FdOutput(const FdOutput&) = delete;
+  FdOutput& operator=(const FdOutput&) = delete;
+  void Write(std::string_view bytes) override;
+  void Flush() override;
+
+ private:
+  int fd_;
+  std::string pending_;
+};
+
+}  // namespace pullguard
