@@ -6,8 +6,9 @@
 //   file that includes it, built before main and destroyed at exit (~6,000 instructions per file);
 // - kubelet's own exec call (`get-credentials [--config=PATH]`, no --log-level) is recognised
 //   before any CLI11 object is built: parsing it with CLI11 costs ~41,000 instructions, 9% of an
-//   exec with a JSON config. Every other command line goes through CLI11, and the unit tests check
-//   that both paths read the exec call alike;
+//   exec with a JSON config. So is `decide --dir DIR [--evidence DIR]` (ReadPlainValues), whose
+//   exec would otherwise cost more than kubelet's. Every other command line goes through CLI11,
+//   and the unit tests check that both paths read these calls alike;
 // - CLI11's headers include <iostream>, whose static initialiser would build the standard streams
 //   and std::locale on every exec: this file sees plugin/cli/cli11_iostream/iostream instead, and
 //   the streams are built only when a CLI11 App is (CommandApp).
@@ -15,6 +16,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -88,6 +91,31 @@ CLI::Option* AddOptionalValue(CLI::App& app, const std::string& name,
           name, [&into](const std::string& value) { into = value; }, help)
       ->type_name(value_name)
       ->check(NotEmpty());
+}
+
+// A command line read without CLI11 (top of the file) when it is only `--name=VALUE` or
+// `--name VALUE` for the `names` given, each at most once, every VALUE non-empty and not starting
+// with '-': then true, with the values in `out`. Anything else (help, other flags, a repeat, an
+// odd value) is CLI11's to read or refuse, with the same result for what both accept (the unit
+// tests compare the two).
+bool ReadPlainValues(const std::vector<std::string>& args, std::initializer_list<const char*> names,
+                     std::map<std::string, std::string>& out) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string name = args[i], value;
+    auto eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    }
+    if (value.empty() || value[0] == '-' || out.count(name) ||
+        std::find(names.begin(), names.end(), name) == names.end()) {
+      return false;
+    }
+    out[name] = value;
+  }
+  return true;
 }
 
 // `--kubelet-version MAJOR.MINOR`: a release in the supported range (cache/kubelet_version.h),
@@ -436,6 +464,13 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
 }
 
 std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io, DecideArgs& out) {
+  // A script's plain call (`decide --dir DIR [--evidence DIR]`): no CLI11 (top of the file).
+  std::map<std::string, std::string> plain;
+  if (ReadPlainValues(args, {"--dir", "--evidence"}, plain) && plain.count("--dir")) {
+    out.dir = plain["--dir"];
+    if (plain.count("--evidence")) out.evidence = plain["--evidence"];
+    return std::nullopt;
+  }
   CommandApp app(
       "decide",
       "Kubelet's answer to \"may this pod use the image already on the node?\" for one\n"

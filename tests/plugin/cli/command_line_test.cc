@@ -236,6 +236,12 @@ TEST_CASE("command line: --flag value and --flag=value are the same") {
     REQUIRE(eq.rc == 0);
     CHECK(eq.out.find("use-local") != std::string::npos);
     CheckSame(Run({"decide", "--dir", w.records, "--evidence", w.evidence}, req), eq);
+    // A script's plain call is read without CLI11; with another flag, CLI11 reads it all.
+    CheckSame(Run({"decide", "--evidence", w.evidence, "--dir=" + w.records}, req), eq);
+    CheckSame(
+        Run({"decide", "--kubelet-version=1.35", "--dir", w.records, "--evidence", w.evidence},
+            req),
+        eq);
   }
 }
 
