@@ -209,6 +209,7 @@ def main():
     ap.add_argument("--repeats", type=int, required=True)
     ap.add_argument("--concurrency", type=int, required=True)
     ap.add_argument("--pullguard", required=True)
+    ap.add_argument("--writer-adds", type=int, default=200)
     a = ap.parse_args()
     res = a.results
 
@@ -295,6 +296,38 @@ def main():
                    all(r <= 2 for r in regs), "registry requests per sample: %s" % regs)
             target("%d concurrent execs (verify) total wall <= 2x one exec" % a.concurrency,
                    wall <= 2 * one, "%.1fx" % (wall / one))
+    # Issue 16 item 2: decide's exec no slower than get-credentials from a static source.
+    if "decide" in byname and "static" in byname:
+        d, s = byname["decide"], byname["static"]
+        target("(issue 16) decide exec CPU <= get-credentials static", d.cpu <= s.cpu,
+               "%.3f vs %.3f ms (%.2fx)" % (d.cpu, s.cpu, d.cpu / s.cpu))
+    # Issue 16 items 2 and 3, from cache_bench's text.
+    cache = read(os.path.join(res, "cache.txt"))
+    m = re.search(r"in-memory index: (\d+) \(per CPU second: (\d+)\)", cache)
+    if m:
+        target("(issue 16) decisions/s on one core, in-memory index >= 1 M", int(m.group(2)) >= 1e6,
+               "%.2f M per CPU second (%.2f M/s wall)" % (int(m.group(2)) / 1e6,
+                                                          int(m.group(1)) / 1e6))
+    m = re.search(r"cold index build: ([\d.]+) s", cache)
+    if m:
+        target("(issue 16) cold index build of the records <= 1 s", float(m.group(1)) <= 1.0,
+               "%s s" % m.group(1))
+    m = re.search(r"resident memory per record: (\d+) bytes", cache)
+    if m:
+        target("(issue 16) resident memory per record <= 300 bytes", int(m.group(1)) <= 300,
+               "%s bytes" % m.group(1))
+    # Issue 16 item 5: 32 writers x 200 records add on one imageRef, nothing lost.
+    writers = [l.split("\t") for l in read(os.path.join(res, "writers.tsv")).split("\n") if l]
+    adds = [float(w[1]) for w in writers if w[0] == "add"]
+    floors = [float(w[1]) for w in writers if w[0] == "floor"]
+    if adds:
+        lost = [w[2] for w in writers if w[0] == "add" and int(w[2]) != 32 * a.writer_adds]
+        target("(issue 16) 32 x %d records add <= 15 s, nothing lost" % a.writer_adds,
+               statistics.median(adds) <= 15 and not lost,
+               "median %.1f s (%s), floor (the same loops of version) median %.1f s; secrets %s" % (
+                   statistics.median(adds), ", ".join("%.1f" % x for x in adds),
+                   statistics.median(floors) if floors else 0,
+                   "all there" if not lost else "missing in runs: %s" % lost))
     if "preflight_cold" in http:
         reqs, conns = http["preflight_cold"]
         target("cold preflight <= 3 HTTP requests on one connection",
@@ -373,6 +406,17 @@ def main():
         md.append("| %s | %.1f (%.1f-%.1f) | %.1f | %.1fx | %s | %s |" % (
             storm_labels[name], wall, lo, hi, one, wall / one, tokens, regs or "not counted"))
     md.append("")
+    if adds:
+        md.append("## Writers on one record\n")
+        md.append("32 shell loops x %d `records add` on one imageRef (each add its own secret), all "
+                  "started at once; the floor is the same loops running `pullguard version`, in "
+                  "the same run, interleaved. Seconds for the whole storm; secrets counted in the "
+                  "record afterwards.\n" % a.writer_adds)
+        md.append("| run | records add s | floor s | add / floor | secrets in the record |\n|---|---|---|---|---|")
+        for i, (x, f) in enumerate(zip(adds, floors)):
+            md.append("| %d | %.1f | %.1f | %.1fx | %s |" % (
+                i + 1, x, f, x / f, [w[2] for w in writers if w[0] == "add"][i]))
+        md.append("")
     if hf:
         md.append("## Cross-check with hyperfine\n")
         md.append("`hyperfine -w 20 -r %d` through `/bin/sh -c 'cmd < request'`, hyperfine "

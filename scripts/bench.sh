@@ -9,7 +9,8 @@
 # BENCH_RECORDS (cache_bench records, 100000), BENCH_CONCURRENCY (64),
 # BENCH_SKIP_BUILD=1 (reuse build-bench as it is), BENCH_DOCS=0 (print only, leave docs/ alone),
 # BENCH_BEFORE=/path/to/pullguard (an older build: its verify storm is measured in the same run,
-# as the "before" of a change), BENCH_HOT_TEXT=1 (rewrite plugin/hot_text.txt from this run's
+# as the "before" of a change), BENCH_WRITER_ADDS (records add per writer, 200),
+# BENCH_HOT_TEXT=1 (rewrite plugin/hot_text.txt from this run's
 # profiles).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -214,6 +215,39 @@ say "matcher_bench, cache_bench ($records records), startup_bench"
 "$build/bench/startup_bench" >"$res/startup.txt"
 [ -x "$build/bench/protocol_bench" ] && "$build/bench/protocol_bench" >"$res/protocol.txt"
 
+# --- writers on one record (issue 16 item 5) --------------------------------------------------
+# 32 processes x BENCH_WRITER_ADDS `records add` on one imageRef, each add its own secret, and the
+# floor: the same shell loops running `pullguard version`, in the same run, interleaved. Columns:
+# kind, seconds, secrets in the record afterwards (every add must be there).
+writers() { # MODE DIR
+  local mode=$1 dir=$2 p i
+  for ((p = 0; p < 32; p++)); do
+    (for ((i = 0; i < ${BENCH_WRITER_ADDS:-200}; i++)); do
+      if [ "$mode" = add ]; then
+        printf '{"image":"registry.example/team/app:v1","imageRef":"sha256:conc","secret":{"uid":"uid-%d-%d","namespace":"ns-%d","name":"s-%d","credentialHash":"h-%d-%d"}}' \
+          "$p" "$i" "$p" "$i" "$p" "$i" | "$pg" records add --dir "$dir" >/dev/null
+      else
+        printf '{}' | "$pg" version >/dev/null
+      fi
+    done) &
+  done
+  wait
+}
+say "writers: 32 x ${BENCH_WRITER_ADDS:-200} records add on one imageRef, and the same loops of version ($repeats runs)"
+: >"$res/writers.tsv"
+for r in $(seq 1 "$repeats"); do
+  for mode in floor add; do
+    rm -rf "$S/writers"
+    t0=$(date +%s.%N)
+    writers "$mode" "$S/writers"
+    t1=$(date +%s.%N)
+    n=0
+    [ "$mode" = add ] && n=$("$pg" records show --dir "$S/writers" sha256:conc | grep -o '"uid":"uid-' | wc -l)
+    printf '%s\t%s\t%s\n' "$mode" "$(echo "$t1 - $t0" | bc)" "$n" >>"$res/writers.tsv"
+  done
+done
+rm -rf "$S/writers"
+
 # --- profile of the static path -------------------------------------------------------------
 say "profile: loader statistics, libraries, callgrind instruction counts"
 ldd "$pg" >"$res/ldd.txt" 2>&1 || true
@@ -253,4 +287,5 @@ docs_dir=$root/docs
 [ "${BENCH_DOCS:-1}" = 0 ] && docs_dir=$res/docs
 mkdir -p "$docs_dir/bench"
 python3 "$root/bench/report.py" --results "$res" --docs "$docs_dir" --notes "$root/bench/NOTES.md" \
-  --runs "$runs" --repeats "$repeats" --concurrency "$conc" --pullguard "$pg"
+  --runs "$runs" --repeats "$repeats" --concurrency "$conc" --pullguard "$pg" \
+  --writer-adds "${BENCH_WRITER_ADDS:-200}"
