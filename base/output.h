@@ -20,15 +20,17 @@ class Output {
     Write(s);
     return *this;
   }
-  Output& operator<<(char c) {
-    Write(std::string_view(&c, 1));
-    return *this;
-  }
-  template <typename N,
-            typename = std::enable_if_t<std::is_integral_v<N> && !std::is_same_v<N, char> &&
-                                        !std::is_same_v<N, bool>>>
-  Output& operator<<(N n) {
-    Write(std::to_string(n));
+  // A char is itself, an integer its decimal digits. A double, a bool or an enum does not compile:
+  // iostreams formatted them, and an overload taking char would take them silently as one byte.
+  template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
+  Output& operator<<(T v) {
+    static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>,
+                  "Output takes text, a char or an integer");
+    if constexpr (std::is_same_v<T, char>) {
+      Write(std::string_view(&v, 1));
+    } else {
+      Write(std::to_string(v));
+    }
     return *this;
   }
 };

@@ -189,6 +189,7 @@ Result<std::optional<bool>> GroupCommit::Session(const std::string& image_ref,
   std::optional<std::optional<ImagePulledRecord>> current;
   std::optional<bool> mine;
   std::size_t expected = 0;  // writers answered by the last batch, other than this one
+  bool returning = false;    // this session's answered writers have come back with more adds
   for (int round = 0;; ++round) {
     // A failure after the first batch is not this writer's: the writers of the failed batch get
     // their adds back and meet it themselves.
@@ -199,15 +200,26 @@ Result<std::optional<bool>> GroupCommit::Session(const std::string& image_ref,
     if (Status st = scan(/*sweep=*/round == 0); !st.ok()) return fail(st.error());
     // Other writers are queueing: give them a moment to join this batch, since every add that
     // misses this write costs a write of its own. After a batch, wait for as many adds as it
-    // answered, other than this committer's own (its writers are back with their next add a few
-    // milliseconds later, and the queue may well be empty the moment the batch is answered: the
-    // session goes on, sparing the next committer a read and decode of the whole record);
-    // otherwise until the queue stops growing. A lone writer (nothing queued but its own add)
-    // does not wait at all, and nobody waits longer than kGatherAtMost.
+    // answered, other than this committer's own (writers in a loop are back with their next add a
+    // few milliseconds later, and the queue may well be empty the moment the batch is answered:
+    // the session goes on, sparing the next committer a read and decode of the whole record). An
+    // empty queue is waited on for kReturnWithin only, unless this session's writers have come
+    // back before: one-shot writers never return, and the lock (a stripe other records share) is
+    // not held for them. Otherwise, until the queue stops growing. A lone writer (nothing queued
+    // but its own add) does not wait at all, and nobody waits longer than kGatherAtMost.
     if (round > 0 ? expected > 0 : queued.size() >= 2u) {
-      auto until = std::chrono::steady_clock::now() + kGatherAtMost;
+      const auto start = std::chrono::steady_clock::now();
+      const auto until = start + kGatherAtMost;
       for (int quiet = 0; std::chrono::steady_clock::now() < until;) {
-        if (round > 0 ? queued.size() >= expected : quiet >= 2) break;
+        if (round > 0 && queued.size() >= expected) {
+          returning = true;
+          break;
+        }
+        if (round == 0 && quiet >= 2) break;
+        if (round > 0 && queued.empty() && !returning &&
+            std::chrono::steady_clock::now() >= start + kReturnWithin) {
+          break;
+        }
         std::size_t before = queued.size();
         std::this_thread::sleep_for(kGatherPoll);
         if (Status st = scan(/*sweep=*/false); !st.ok()) return fail(st.error());

@@ -25,6 +25,10 @@ class GroupCommit {
   // at most kGatherAtMost per batch, so that one write carries them (bench/NOTES.md).
   static constexpr std::chrono::milliseconds kGatherPoll{2};
   static constexpr std::chrono::milliseconds kGatherAtMost{50};
+  // After a batch, how long an empty queue is waited on for its writers' next adds (a writer
+  // looks for its answer every kPollEvery, then starts its next add), until they have come back
+  // once in this session.
+  static constexpr std::chrono::milliseconds kReturnWithin{15};
   // A committer keeps the decoded record and commits the next batches too, for at most this long
   // after it started: each batch then costs an encode and a write, not a decode as well.
   static constexpr std::chrono::milliseconds kSessionAtMost{1000};

@@ -243,7 +243,8 @@ for r in $(seq 1 "$repeats"); do
     t1=$(date +%s.%N)
     n=0
     [ "$mode" = add ] && n=$("$pg" records show --dir "$S/writers" sha256:conc | grep -o '"uid":"uid-' | wc -l)
-    printf '%s\t%s\t%s\n' "$mode" "$(echo "$t1 - $t0" | bc)" "$n" >>"$res/writers.tsv"
+    printf '%s\t%s\t%s\n' "$mode" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
+      "$n" >>"$res/writers.tsv"
   done
 done
 rm -rf "$S/writers"

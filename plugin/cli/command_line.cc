@@ -11,7 +11,7 @@
 //   and the unit tests check that both paths read these calls alike;
 // - CLI11's headers include <iostream>, whose static initialiser would build the standard streams
 //   and std::locale on every exec: this file sees plugin/cli/cli11_iostream/iostream instead, and
-//   the streams are built only when a CLI11 App is (CommandApp).
+//   the streams are built only before a CLI11 App is (StandardStreams).
 #include "plugin/cli/command_line.h"
 
 #include <CLI/CLI.hpp>
@@ -48,15 +48,21 @@ class HelpFormatter : public CLI::Formatter {
   }
 };
 
+// The standard streams, built the first time one is constructed (this file sees no <iostream>
+// initialiser, top of the file). Every CLI11 App here is built after one: CLI11 may print to
+// std::cout or std::cerr.
+struct StandardStreams {
+  StandardStreams() { static const std::ios_base::Init streams; }
+};
+
 // A command's CLI11 App: "pullguard <command>", what the command does, and a footer (its exit
 // status) in pullguard's help layout. Subcommands added to it inherit the help flag and layout.
-class CommandApp : public CLI::App {
+// StandardStreams comes first among the bases, so it is built before CLI::App.
+class CommandApp : private StandardStreams, public CLI::App {
  public:
   CommandApp(std::string command, std::string description, std::string footer_text)
       : CLI::App(std::move(description), command.empty() ? "pullguard" : "pullguard " + command),
         command_(std::move(command)) {
-    // CLI11 may print to std::cout and std::cerr: they exist from the first App on.
-    static const std::ios_base::Init streams;
     set_help_flag("-h,--help", "print this help and exit");
     formatter(std::make_shared<HelpFormatter>());
     footer(std::move(footer_text));
@@ -242,6 +248,7 @@ std::optional<int> ParseGlobalArgs(const std::vector<std::string>& argv, Io& io,
     out.rest = argv;
     return std::nullopt;
   }
+  StandardStreams streams;
   CLI::App app("", "pullguard");
   app.set_help_flag();  // help belongs to the command: `pullguard doctor --help`
   app.allow_extras();   // everything else is the command's, kept in order ("--" included)

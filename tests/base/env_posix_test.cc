@@ -143,6 +143,44 @@ TEST_CASE("env: directories others could write are refused when used", "[env]") 
   }
 }
 
+TEST_CASE("env: a directory checked once is checked again when it changes", "[env]") {
+  // The POSIX Env remembers the directories it checked (base/env_posix.cc, CheckedDirectories);
+  // what changes after the first use must still be refused.
+  TempDir tmp;
+  Env& env = DefaultEnv();
+  const std::string parent = tmp.path() + "/p";
+  const std::string state = parent + "/state";
+  REQUIRE(env.CreateDirs(state, 0700).ok());
+  REQUIRE(env.WriteFileAtomic(state + "/f", "x", 0600).ok());
+  SECTION("its own mode") {
+    REQUIRE(chmod(state.c_str(), 0777) == 0);
+    auto r = env.ReadFile(state + "/f", 10);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::kPermission);
+  }
+  SECTION("replaced by a link to a private directory") {
+    REQUIRE(mkdir((tmp.path() + "/elsewhere").c_str(), 0700) == 0);
+    REQUIRE(rename(state.c_str(), (tmp.path() + "/old").c_str()) == 0);
+    REQUIRE(symlink((tmp.path() + "/elsewhere").c_str(), state.c_str()) == 0);
+    auto r = env.WriteFileAtomic(state + "/f", "y", 0600);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::kPermission);
+    CHECK_FALSE(Exists(tmp.path() + "/elsewhere/f"));
+  }
+  SECTION("replaced by another directory under a parent others can now write") {
+    REQUIRE(rename(state.c_str(), (tmp.path() + "/old").c_str()) == 0);
+    REQUIRE(mkdir(state.c_str(), 0700) == 0);
+    REQUIRE(chmod(parent.c_str(), 0777) == 0);
+    auto r = env.ReadFile(state + "/f", 10);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find(parent + " is writable by group or others") == 0);
+  }
+  SECTION("unchanged, it still works") {
+    CHECK(*env.ReadFile(state + "/f", 10) == "x");
+    CHECK(env.WriteFileAtomic(state + "/g", "z", 0600).ok());
+  }
+}
+
 TEST_CASE("env: the state dir itself must not be a link", "[env]") {
   TempDir tmp;
   Env& env = DefaultEnv();

@@ -78,6 +78,14 @@ Result<FileInfo> FaultEnv::Stat(const std::string& path) {
   return base_.Stat(path);
 }
 
+Result<std::unique_ptr<FileLock>> FaultEnv::LockFileShared(const std::string& path,
+                                                           std::chrono::milliseconds timeout) {
+  if (Hit(fail_locks, path)) {
+    return MakeError(ErrorKind::kUnavailable, "injected lock fault " + path);
+  }
+  return base_.LockFileShared(path, timeout);
+}
+
 Result<std::unique_ptr<FileLock>> FaultEnv::LockFile(const std::string& path,
                                                      std::chrono::milliseconds timeout) {
   if (Hit(fail_locks, path)) {

@@ -36,6 +36,8 @@ class FaultEnv : public Env {
   Result<std::vector<std::string>> ListDir(const std::string& dir) override;
   Status CreateDirs(const std::string& path, mode_t mode) override;
   Result<FileInfo> Stat(const std::string& path) override;
+  Result<std::unique_ptr<FileLock>> LockFileShared(const std::string& path,
+                                                   std::chrono::milliseconds timeout) override;
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path,
                                              std::chrono::milliseconds timeout) override;
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/kubelet_version.h"
 #include "tests/support/run.h"
 
 using pullguard::testing::Run;
@@ -238,10 +239,10 @@ TEST_CASE("command line: --flag value and --flag=value are the same") {
     CheckSame(Run({"decide", "--dir", w.records, "--evidence", w.evidence}, req), eq);
     // A script's plain call is read without CLI11; with another flag, CLI11 reads it all.
     CheckSame(Run({"decide", "--evidence", w.evidence, "--dir=" + w.records}, req), eq);
-    CheckSame(
-        Run({"decide", "--kubelet-version=1.35", "--dir", w.records, "--evidence", w.evidence},
-            req),
-        eq);
+    CheckSame(Run({"decide", "--kubelet-version=" + pullguard::KubeletVersion::Default().String(),
+                   "--dir", w.records, "--evidence", w.evidence},
+                  req),
+              eq);
   }
 }
 
