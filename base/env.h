@@ -38,6 +38,23 @@ struct OperatorFile {
   FileInfo info;
 };
 
+// One directory of pullguard's own files opened once, for a reader of many files in it (the
+// record index's load, cache/record_index.cc): the directory and the path to it are checked once,
+// at Env::OpenDirectoryReader, instead of once per file; each file is then opened relative to the
+// opened directory, with the same rules as Env::ReadFile (no link, no FIFO, a regular file). A
+// directory renamed away while the reader is open is still the one read (its listing too).
+// ReadFile and Stat may run on several threads at once.
+class DirectoryReader {
+ public:
+  virtual ~DirectoryReader() = default;
+  // As Env::ListDir of the directory.
+  virtual Result<std::vector<std::string>> List() = 0;
+  // As Env::ReadFile of the directory's file `name` (errors name the whole path).
+  virtual Result<std::string> ReadFile(const std::string& name, std::size_t max_bytes) = 0;
+  // As Env::Stat of the directory's entry `name` (a link is followed, as stat(2) does).
+  virtual Result<FileInfo> Stat(const std::string& name) = 0;
+};
+
 // Two kinds of files go through an Env:
 //  - pullguard's own (state dir: token cache, locks, evidence, records; the metrics textfile):
 //    ReadFile, WriteFileAtomic, RemoveFile, ListDir, CreateDirs and LockFile never follow a
@@ -73,6 +90,10 @@ class Env {
   // mkdir -p; creates missing directories with `mode`.
   virtual Status CreateDirs(const std::string& path, mode_t mode) = 0;
   virtual Result<FileInfo> Stat(const std::string& path) = 0;
+  // A reader of the files of `dir` (errors as ListDir's). Default: one that calls ListDir,
+  // ReadFile and Stat on `dir` + "/" + name, so an Env that only overrides those (a test's fault
+  // injector) sees every file.
+  virtual Result<std::unique_ptr<DirectoryReader>> OpenDirectoryReader(const std::string& dir);
   // Exclusive flock(2) on `path` (created 0600 if missing). Blocks up to `timeout`, then
   // kUnavailable; a timeout of zero only tries. Coordinates processes, not threads of one process.
   virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path,

@@ -48,11 +48,9 @@ Result<KubeletVersion> ParseKubeletVersion(std::string_view text) {
   return v;
 }
 
-Result<std::string> MappingKey(const std::string& image, KubeletVersion version) {
-  auto normalised = TrimImageTagDigest(image);
-  if (!normalised.ok() || !version.FamiliarMappingKeys()) return normalised;
+std::string_view ImageWithoutTagDigest(std::string_view image) {
   // As written: the digest goes from '@', the tag from the last ':' after the last '/' (a ':'
-  // before a '/' is the registry's port). The image parsed above, so both cuts are the parser's.
+  // before a '/' is the registry's port). The image parsed, so both cuts are the parser's.
   std::string_view s = image;
   s = s.substr(0, s.find('@'));
   auto colon = s.rfind(':');
@@ -60,7 +58,13 @@ Result<std::string> MappingKey(const std::string& image, KubeletVersion version)
   if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
     s = s.substr(0, colon);
   }
-  return std::string(s);
+  return s;
+}
+
+Result<std::string> MappingKey(const std::string& image, KubeletVersion version) {
+  auto normalised = TrimImageTagDigest(image);
+  if (!normalised.ok() || !version.FamiliarMappingKeys()) return normalised;
+  return std::string(ImageWithoutTagDigest(image));
 }
 
 }  // namespace pullguard

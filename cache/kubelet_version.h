@@ -51,5 +51,8 @@ Result<KubeletVersion> ParseKubeletVersion(std::string_view text);
 // normalised (TrimImageTagDigest) or as written minus tag and digest. kInvalidArgument when the
 // image does not parse.
 Result<std::string> MappingKey(const std::string& image, KubeletVersion version);
+// MappingKey's familiar form (1.36) of an image that parsed (TrimImageTagDigest succeeded): the
+// image as written without its tag and digest, a view into `image`.
+std::string_view ImageWithoutTagDigest(std::string_view image);
 
 }  // namespace pullguard

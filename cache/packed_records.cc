@@ -5,7 +5,7 @@
 // namespace, name and credentialHash ids, each service account's uid, namespace and name ids.
 #include "cache/packed_records.h"
 
-#include <functional>
+#include <cstring>
 
 namespace pullguard {
 namespace {
@@ -13,8 +13,30 @@ namespace {
 constexpr unsigned char kAlpha1 = 1;
 constexpr unsigned char kHasTime = 2;
 
+// The slots' hash of an imageRef, eight bytes at a time (multiply and xor-shift per word, then a
+// final mix for the low bits the slot index takes): std::hash, byte by byte, was a tenth of a
+// decision's instructions for a 71-byte "sha256:<hex>" (bench/NOTES.md). Only this file sees it.
 std::uint32_t HashOf(std::string_view s) {
-  return static_cast<std::uint32_t>(std::hash<std::string_view>{}(s));
+  constexpr std::uint64_t kMul = 0xff51afd7ed558ccdu;
+  std::uint64_t h = 0x9e3779b97f4a7c15u ^ s.size();
+  const char* p = s.data();
+  std::size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 32;
+  }
+  if (n > 0) {
+    std::uint64_t w = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      w |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    h = (h ^ w) * kMul;
+  }
+  h ^= h >> 29;
+  h *= 0xc4ceb9fe1a85ec53u;
+  h ^= h >> 32;
+  return static_cast<std::uint32_t>(h);
 }
 
 }  // namespace
@@ -26,6 +48,9 @@ std::size_t PackedRecords::Find(std::string_view image_ref, std::uint32_t hash) 
     if (s.offset_plus_one == 0) return i;
     if (s.hash != hash) continue;
     const char* blob = blobs_.data() + (s.offset_plus_one - 1);
+    // A record is often longer than a cache line (the imageRef alone is 71 bytes): the line after
+    // the imageRef, where the mapping starts, is asked for now rather than after the compare.
+    __builtin_prefetch(blob + 64);
     std::uint64_t len;
     const char* next;
     if (packed::ReadString(packed::ReadVarint(blob, &len), &next) == image_ref) return i;
@@ -125,7 +150,36 @@ bool PackedRecords::View(std::string_view image_ref, PackedRecordView* out) cons
   out->mapping_ = packed::ReadVarint(p, &entries);
   out->entries_ = entries;
   out->strings_ = &strings_;
+  Prefetch(out->mapping_, entries);
   return true;
+}
+
+// Asks for the strings a decision reads next (each entry's key, each secret's uid and hash) while
+// the caller parses the image: each is a cache miss of its own in a large index, and a decision
+// otherwise waits for them one after the other (bench/NOTES.md). The first two entries and their
+// first two secrets only.
+void PackedRecords::Prefetch(const char* p, std::size_t entries) const {
+  for (std::size_t e = 0; e < entries && e < 2; ++e) {
+    std::uint64_t key;
+    std::uint64_t secrets;
+    std::uint64_t accounts;
+    p = packed::ReadVarint(p, &key);
+    strings_.Prefetch(static_cast<StringPool::Id>(key));
+    p = packed::ReadVarint(p, &secrets);
+    p = packed::ReadVarint(p, &accounts);
+    secrets >>= 1;
+    for (std::size_t i = 0; i < secrets && i < 2; ++i) {
+      std::uint64_t uid;
+      packed::ReadVarint(p, &uid);
+      strings_.Prefetch(static_cast<StringPool::Id>(uid));
+      const char* hash_at = packed::SkipVarints(p, 3);
+      std::uint64_t hash;
+      packed::ReadVarint(hash_at, &hash);
+      strings_.Prefetch(static_cast<StringPool::Id>(hash));
+      p = packed::SkipVarints(p, 4);
+    }
+    p = packed::SkipVarints(p, 4 * (secrets > 2 ? secrets - 2 : 0) + 3 * accounts);
+  }
 }
 
 std::size_t PackedRecords::BlobSize(std::uint32_t offset) const {

@@ -128,6 +128,7 @@ class PackedRecords {
   bool Encode(const ImagePulledRecord& r, std::string* out);
   void Decode(const char* blob, ImagePulledRecord* out) const;
   std::size_t BlobSize(std::uint32_t offset) const;
+  void Prefetch(const char* mapping, std::size_t entries) const;
   void RemoveSlot(std::size_t i);
   void Grow();
   void Compact();

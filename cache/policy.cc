@@ -49,6 +49,17 @@ Result<PolicyEnforcer> PolicyEnforcer::Make(VerificationPolicy policy,
 
 bool PolicyEnforcer::RequireVerification(std::string_view image, bool pulled_by_kubelet,
                                          std::string_view* why) const {
+  return RequireVerification(image, nullptr, pulled_by_kubelet, why, /*parse=*/true);
+}
+
+bool PolicyEnforcer::RequireVerification(std::string_view image, const std::string_view* name,
+                                         bool pulled_by_kubelet, std::string_view* why) const {
+  return RequireVerification(image, name, pulled_by_kubelet, why, /*parse=*/false);
+}
+
+bool PolicyEnforcer::RequireVerification(std::string_view image, const std::string_view* name,
+                                         bool pulled_by_kubelet, std::string_view* why,
+                                         bool parse) const {
   switch (policy_) {
     case VerificationPolicy::kNeverVerify:
       *why = "policy NeverVerify never verifies credentials";
@@ -63,8 +74,10 @@ bool PolicyEnforcer::RequireVerification(std::string_view image, bool pulled_by_
       *why = "policy NeverVerifyPreloadedImages: the image was pulled by the kubelet";
       return true;
     case VerificationPolicy::kNeverVerifyAllowlistedImages:
-      if (allowlist_ &&
-          (normalize_image_ ? allowlist_->Matches(image) : allowlist_->MatchesAsWritten(image))) {
+      if (allowlist_ && (!normalize_image_ ? allowlist_->MatchesAsWritten(image)
+                         : parse           ? allowlist_->Matches(image)
+                         : name != nullptr ? allowlist_->MatchesName(*name)
+                                           : false)) {
         *why = "policy NeverVerifyAllowlistedImages: the image matches the allowlist";
         return false;
       }

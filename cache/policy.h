@@ -35,9 +35,15 @@ class PolicyEnforcer {
   // constant: nothing to allocate per decision).
   bool RequireVerification(std::string_view image, bool pulled_by_kubelet,
                            std::string_view* why) const;
+  // The same when the caller has normalised the image already (decisions do, for the record
+  // lookup): `name` is its ParseNormalizedName, or nullptr when it does not parse.
+  bool RequireVerification(std::string_view image, const std::string_view* name,
+                           bool pulled_by_kubelet, std::string_view* why) const;
   VerificationPolicy policy() const { return policy_; }
 
  private:
+  bool RequireVerification(std::string_view image, const std::string_view* name,
+                           bool pulled_by_kubelet, std::string_view* why, bool parse) const;
   PolicyEnforcer(VerificationPolicy p, std::optional<Allowlist> a, bool normalize)
       : policy_(p), allowlist_(std::move(a)), normalize_image_(normalize) {}
   VerificationPolicy policy_;

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <initializer_list>
 #include <set>
 #include <string_view>
 
@@ -96,14 +95,14 @@ namespace {
 // The keys to look for: the release's own key (exact, as kubelet looks it up), and when
 // `normalised` is set, any key another writer stored in another spelling of the same image.
 struct MappingKeys {
-  std::string exact;
-  const std::string* normalised = nullptr;
+  std::string_view exact;  // into the normalised name or the image: no copy per decision
+  std::optional<std::string_view> normalised;
 };
 
 const ImagePullCredentials* FindMapping(const ImagePulledRecord& r, const MappingKeys& key) {
-  auto it = r.credential_mapping.find(key.exact);
+  auto it = r.credential_mapping.find(std::string(key.exact));
   if (it != r.credential_mapping.end()) return &it->second;
-  if (key.normalised == nullptr) return nullptr;
+  if (!key.normalised) return nullptr;
   for (const auto& [k, v] : r.credential_mapping) {
     auto n = TrimImageTagDigest(k);
     if (n.ok() && *n == *key.normalised) return &v;
@@ -123,7 +122,7 @@ std::optional<PackedCredentials> FindMapping(const PackedRecordView& r, const Ma
       })) {
     return found;
   }
-  if (key.normalised == nullptr) return found;
+  if (!key.normalised) return found;
   r.AnyMapping([&](std::string_view k, const PackedCredentials& c) {
     auto n = TrimImageTagDigest(std::string(k));
     return n.ok() && *n == *key.normalised && take(c);
@@ -151,16 +150,29 @@ bool HasServiceAccount(const Accounts& accounts, const PodServiceAccount& sa) {
   return false;
 }
 
-// A reason from its pieces in one allocation: decisions run in loops (bench/cache_bench.cc).
-std::string Reason(std::initializer_list<std::string_view> parts) {
-  std::size_t size = 0;
-  for (std::string_view p : parts) size += p.size();
-  std::string out(size, '\0');
+// A reason from its pieces in one allocation: decisions run in loops (bench/cache_bench.cc). The
+// literal pieces' sizes are constants, so their copies are a few moves each, not memcpy calls.
+inline std::size_t PartSize(std::string_view s) {
+  return s.size();
+}
+template <std::size_t N>
+constexpr std::size_t PartSize(const char (&)[N]) {
+  return N - 1;
+}
+inline char* PutPart(char* at, std::string_view s) {
+  if (!s.empty()) std::memcpy(at, s.data(), s.size());
+  return at + s.size();
+}
+template <std::size_t N>
+char* PutPart(char* at, const char (&s)[N]) {
+  std::memcpy(at, s, N - 1);
+  return at + (N - 1);
+}
+template <class... Parts>
+std::string Reason(const Parts&... parts) {
+  std::string out((PartSize(parts) + ...), '\0');
   char* at = out.data();
-  for (std::string_view p : parts) {
-    if (!p.empty()) std::memcpy(at, p.data(), p.size());
-    at += p.size();
-  }
+  ((at = PutPart(at, parts)), ...);
   return out;
 }
 
@@ -201,12 +213,14 @@ PullCheck PullManager::CheckRecord(const Record* record, const std::string& imag
                                    const std::optional<PodServiceAccount>& pod_sa) {
   PullCheck out;
   bool pulled_by_kubelet = record != nullptr;
-  auto key = TrimImageTagDigest(image);
+  // TrimImageTagDigest without a copy (a view into `image` unless normalising adds to it).
+  std::string key_storage;
+  auto key = ParseNormalizedNameView(image, &key_storage);
   MappingKeys keys;
   if (key.ok()) {
-    keys.exact =
-        options_.kubelet.FamiliarMappingKeys() ? *MappingKey(image, options_.kubelet) : *key;
-    if (options_.any_key_spelling) keys.normalised = &*key;
+    // MappingKey without parsing the image again.
+    keys.exact = options_.kubelet.FamiliarMappingKeys() ? ImageWithoutTagDigest(image) : *key;
+    if (options_.any_key_spelling) keys.normalised = *key;
   }
   if (pulled_by_kubelet && options_.separate_shared_digests && key.ok()) {
     if (!MappingEmpty(*record) && !FindMapping(*record, keys)) {
@@ -228,49 +242,49 @@ PullCheck PullManager::CheckRecord(const Record* record, const std::string& imag
     }
   }
   std::string_view why;
-  if (!policy_.RequireVerification(image, pulled_by_kubelet, &why)) {
+  std::string_view name = key.ok() ? *key : std::string_view();
+  if (!policy_.RequireVerification(image, key.ok() ? &name : nullptr, pulled_by_kubelet, &why)) {
     out.must_pull = false;
     out.reason = why;
     return out;
   }
   if (record == nullptr) {
-    out.reason = Reason({why, "; no record of a pull for imageRef ", image_ref});
+    out.reason = Reason(why, "; no record of a pull for imageRef ", image_ref);
     return out;
   }
   if (!key.ok()) {
-    out.reason = Reason({why, "; the image name does not parse (", key.error().message, ")"});
+    out.reason = Reason(why, "; the image name does not parse (", key.error().message, ")");
     return out;
   }
   const Record& rec = *record;
   auto cached = FindMapping(rec, keys);
   if (!cached) {
     out.reason =
-        Reason({why, "; the record for ", image_ref, " has no credentials for ", keys.exact});
+        Reason(why, "; the record for ", image_ref, " has no credentials for ", keys.exact);
     return out;
   }
   if (options_.max_record_age && rec.last_updated_time &&
       options_.now() - *rec.last_updated_time > *options_.max_record_age) {
     out.reason =
-        Reason({why, "; the record for ", image_ref, " was last updated at ",
-                FormatRfc3339(*rec.last_updated_time), ", older than the configured maximum age"});
+        Reason(why, "; the record for ", image_ref, " was last updated at ",
+               FormatRfc3339(*rec.last_updated_time), ", older than the configured maximum age");
     return out;
   }
   if (options_.max_record_age && !rec.last_updated_time) {
-    out.reason =
-        Reason({why, "; the record has no lastUpdatedTime and a maximum age is configured"});
+    out.reason = Reason(why, "; the record has no lastUpdatedTime and a maximum age is configured");
     return out;
   }
   if (cached->node_pods_accessible) {
     out.must_pull = false;
-    out.reason = Reason(
-        {why, "; ", *key, " was pulled anonymously or with node credentials (nodePodsAccessible)"});
+    out.reason = Reason(why, "; ", *key,
+                        " was pulled anonymously or with node credentials (nodePodsAccessible)");
     return out;
   }
   // A 1.33 kubelet has no service-account credentials: an entry naming only those names nothing.
   const bool accounts = options_.kubelet.ServiceAccountCredentials();
   if (cached->kubernetes_secrets.empty() &&
       (!accounts || cached->kubernetes_service_accounts.empty())) {
-    out.reason = Reason({why, "; the record for ", *key, " names no secret or service account"});
+    out.reason = Reason(why, "; the record for ", *key, " names no secret or service account");
     return out;
   }
   bool expired_match = false;
@@ -289,15 +303,15 @@ PullCheck PullManager::CheckRecord(const Record* record, const std::string& imag
       bool hashes = !c.credential_hash.empty() && pod.credential_hash == c.credential_hash;
       bool coords = SameCoordinates(pod, c);
       if (hashes && options_.credential_expired &&
-          options_.credential_expired(std::string(c.credential_hash), *key)) {
+          options_.credential_expired(std::string(c.credential_hash), std::string(*key))) {
         expired_match = true;
         continue;
       }
       if (hashes) {
         out.must_pull = false;
         out.reason =
-            Reason({why, "; pod secret ", pod.ns, "/", pod.name, " holds credentials that pulled ",
-                    *key, " (secret ", c.ns, "/", c.name, ")"});
+            Reason(why, "; pod secret ", pod.ns, "/", pod.name, " holds credentials that pulled ",
+                   *key, " (secret ", c.ns, "/", c.name, ")");
         if (!coords && cached_count < kWriteRecordWhileMatchingLimit) {
           record_pod_secret(pod);
         }
@@ -306,8 +320,8 @@ PullCheck PullManager::CheckRecord(const Record* record, const std::string& imag
       if (coords && cached_count < kWriteRecordWhileMatchingLimit) {
         // A rotated secret: same coordinates, new content. kubelet trusts it and records it.
         out.must_pull = false;
-        out.reason = Reason({why, "; pod secret ", pod.ns, "/", pod.name, " pulled ", *key,
-                             " before and was rotated since"});
+        out.reason = Reason(why, "; pod secret ", pod.ns, "/", pod.name, " pulled ", *key,
+                            " before and was rotated since");
         record_pod_secret(pod);
         return out;
       }
@@ -316,10 +330,10 @@ PullCheck PullManager::CheckRecord(const Record* record, const std::string& imag
   if (accounts && pod_sa && HasServiceAccount(cached->kubernetes_service_accounts, *pod_sa)) {
     out.must_pull = false;
     out.reason =
-        Reason({why, "; pod service account ", pod_sa->ns, "/", pod_sa->name, " pulled ", *key});
+        Reason(why, "; pod service account ", pod_sa->ns, "/", pod_sa->name, " pulled ", *key);
     return out;
   }
-  out.reason = Reason({why, "; none of the pod's credentials pulled ", *key});
+  out.reason = Reason(why, "; none of the pod's credentials pulled ", *key);
   if (expired_match) out.reason += " (a matching credential has expired)";
   return out;
 }

@@ -15,7 +15,11 @@
 namespace pullguard {
 
 Status RecordIndex::Load() {
-  auto names = store_.ListRecordFileNames();
+  // pulled/ is opened and checked once: by path, every file would open and check every directory
+  // above it again (most of the load's system calls before; bench/NOTES.md).
+  auto pulled = store_.OpenRecordDirectory();
+  if (!pulled.ok()) return pulled.error();
+  auto names = store_.ListRecordFileNames(**pulled);
   if (!names.ok()) return names.error();
   auto ints = store_.ListIntents();
   if (!ints.ok()) return ints.error();
@@ -26,7 +30,8 @@ Status RecordIndex::Load() {
   bad_intents_.clear();
 
   // Reading, decoding and hashing (the file name check) run on every thread, files handed out in
-  // batches; packing into the shared arenas, a small part of the work, under one lock.
+  // batches; packing into the shared arenas, a small part of the work, under one lock taken once
+  // per batch.
   constexpr std::size_t kBatch = 64;
   unsigned threads = threads_ != 0 ? threads_ : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, names->size() / kBatch + 1));
@@ -35,18 +40,22 @@ Status RecordIndex::Load() {
   bool full = false;
   std::vector<std::vector<StoreProblem>> problems(threads);
   auto work = [&](unsigned t) {
+    std::vector<ImagePulledRecord> batch;
+    batch.reserve(kBatch);
     for (;;) {
       std::size_t begin = next.fetch_add(kBatch);
       if (begin >= names->size()) return;
       std::size_t end = std::min(begin + kBatch, names->size());
+      batch.clear();
       for (std::size_t i = begin; i < end; ++i) {
-        auto listed = store_.ReadListedRecord((*names)[i]);
+        auto listed = store_.ReadListedRecord(**pulled, (*names)[i]);
         if (listed.problem) problems[t].push_back(std::move(*listed.problem));
         // A file whose name does not match its imageRef is invisible to lookups, as in kubelet.
         if (!listed.record || RecordFileName(listed.record->image_ref) != (*names)[i]) continue;
-        std::lock_guard<std::mutex> l(mu);
-        full = !records_.Put(*listed.record) || full;
+        batch.push_back(std::move(*listed.record));
       }
+      std::lock_guard<std::mutex> l(mu);
+      for (const ImagePulledRecord& r : batch) full = !records_.Put(r) || full;
     }
   };
   std::vector<std::thread> helpers;

@@ -97,8 +97,8 @@ Status FileRecordStore::DeleteIntent(const std::string& image) {
 namespace {
 
 // The record file names of a listed directory: temp files, foreign names and lock files left out.
-Result<std::vector<std::string>> ListNames(Env& env, const std::string& dir) {
-  auto names = env.ListDir(dir);
+Result<std::vector<std::string>> ListNames(DirectoryReader& dir) {
+  auto names = dir.List();
   if (!names.ok()) return names.error();
   std::vector<std::string> out;
   out.reserve(names->size());
@@ -110,12 +110,11 @@ Result<std::vector<std::string>> ListNames(Env& env, const std::string& dir) {
 
 // One listed file: its item, its problem, or neither (a subdirectory, or removed since listing).
 template <class T, class Decode>
-void ReadListed(Env& env, const std::string& root, const char* sub, const std::string& name,
-                Decode decode, std::optional<T>* item, std::optional<StoreProblem>* problem) {
-  std::string path = root + "/" + sub + "/" + name;
-  auto data = env.ReadFile(path, FileRecordStore::kMaxRecordBytes);
+void ReadListed(DirectoryReader& dir, const char* sub, const std::string& name, Decode decode,
+                std::optional<T>* item, std::optional<StoreProblem>* problem) {
+  auto data = dir.ReadFile(name, FileRecordStore::kMaxRecordBytes);
   if (!data.ok()) {
-    auto info = env.Stat(path);
+    auto info = dir.Stat(name);
     if (info.ok() && info->is_dir) return;                  // kubelet skips subdirectories
     if (data.error().kind == ErrorKind::kNotFound) return;  // removed since listing
     *problem = StoreProblem{std::string(sub) + "/" + name, data.error()};
@@ -133,13 +132,15 @@ void ReadListed(Env& env, const std::string& root, const char* sub, const std::s
 
 template <class T, class Decode>
 Result<Listing<T>> ListDirOf(Env& env, const std::string& root, const char* sub, Decode decode) {
-  auto names = ListNames(env, root + "/" + sub);
+  auto dir = env.OpenDirectoryReader(root + "/" + sub);
+  if (!dir.ok()) return dir.error();
+  auto names = ListNames(**dir);
   if (!names.ok()) return names.error();
   Listing<T> out;
   for (std::string& name : *names) {
     std::optional<T> item;
     std::optional<StoreProblem> problem;
-    ReadListed<T>(env, root, sub, name, decode, &item, &problem);
+    ReadListed<T>(**dir, sub, name, decode, &item, &problem);
     if (problem) out.problems.push_back(std::move(*problem));
     if (!item) continue;
     out.items.push_back(std::move(*item));
@@ -163,13 +164,18 @@ Result<Listing<ImagePullIntent>> FileRecordStore::ListIntents() {
                                     [](std::string_view t) { return DecodePullIntent(t); });
 }
 
-Result<std::vector<std::string>> FileRecordStore::ListRecordFileNames() {
-  return ListNames(env_, root_ + "/pulled");
+Result<std::unique_ptr<DirectoryReader>> FileRecordStore::OpenRecordDirectory() {
+  return env_.OpenDirectoryReader(root_ + "/pulled");
 }
 
-FileRecordStore::ListedRecord FileRecordStore::ReadListedRecord(const std::string& file_name) {
+Result<std::vector<std::string>> FileRecordStore::ListRecordFileNames(DirectoryReader& pulled) {
+  return ListNames(pulled);
+}
+
+FileRecordStore::ListedRecord FileRecordStore::ReadListedRecord(DirectoryReader& pulled,
+                                                                const std::string& file_name) {
   ListedRecord out;
-  ReadListed<ImagePulledRecord>(env_, root_, "pulled", file_name, DecodeRecord, &out.record,
+  ReadListed<ImagePulledRecord>(pulled, "pulled", file_name, DecodeRecord, &out.record,
                                 &out.problem);
   return out;
 }

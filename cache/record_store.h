@@ -45,15 +45,17 @@ class FileRecordStore : public RecordAccessor {
   // Decodes one file of pulled/ (by its name); used by the index and the audit.
   Result<ImagePulledRecord> ReadRecordFile(const std::string& file_name);
 
-  // ListRecords in two steps, for a reader that spreads the files over threads (the index): the
-  // record file names of pulled/, then one of them as the listing treats it. Neither holds state,
-  // so both may run on several threads when the Env allows it (the POSIX one does).
-  Result<std::vector<std::string>> ListRecordFileNames();
+  // ListRecords in steps, for a reader that spreads the files over threads (the index): pulled/
+  // opened once (Env::OpenDirectoryReader: its path is checked once, not per file), the record
+  // file names in it, then one of them as the listing treats it. ReadListedRecord holds no state,
+  // so it may run on several threads when the Env allows it (the POSIX one does).
+  Result<std::unique_ptr<DirectoryReader>> OpenRecordDirectory();
+  Result<std::vector<std::string>> ListRecordFileNames(DirectoryReader& pulled);
   struct ListedRecord {
     std::optional<ImagePulledRecord> record;
     std::optional<StoreProblem> problem;  // neither: skipped, as kubelet skips subdirectories
   };
-  ListedRecord ReadListedRecord(const std::string& file_name);
+  ListedRecord ReadListedRecord(DirectoryReader& pulled, const std::string& file_name);
 
  private:
   Result<std::unique_ptr<FileLock>> LockStripe(const std::string& kind, const std::string& file,

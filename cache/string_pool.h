@@ -17,14 +17,17 @@ namespace packed {
 
 void AppendVarint(std::uint64_t v, std::string* out);
 const char* ReadLongVarint(const char* p, std::uint64_t* v);
-// Reads the varint at `p`; returns where the next item starts. Inline: most are one byte.
+// Reads the varint at `p`; returns where the next item starts. Inline, all of it: string ids are
+// arena offsets (three or four bytes in a large index), read several times per decision.
 inline const char* ReadVarint(const char* p, std::uint64_t* v) {
-  auto b = static_cast<unsigned char>(*p);
-  if (b < 0x80) {
-    *v = b;
-    return p + 1;
+  auto b = static_cast<unsigned char>(*p++);
+  std::uint64_t r = b & 0x7f;
+  for (int shift = 7; b >= 0x80; shift += 7) {
+    b = static_cast<unsigned char>(*p++);
+    r |= static_cast<std::uint64_t>(b & 0x7f) << shift;
   }
-  return ReadLongVarint(p, v);
+  *v = r;
+  return p;
 }
 
 // A string as its varint length, then its bytes.
@@ -50,6 +53,8 @@ class StringPool {
     const char* next;
     return packed::ReadString(arena_.data() + id, &next);
   }
+  // Starts loading an id's text into the cache (a hint; no effect on what View returns).
+  void Prefetch(Id id) const { __builtin_prefetch(arena_.data() + id); }
   std::size_t size() const { return count_; }
   // Bytes held: the arena and the table.
   std::size_t bytes() const { return arena_.size() + table_.size() * sizeof(Id); }

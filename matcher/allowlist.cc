@@ -79,7 +79,10 @@ Result<Allowlist> Allowlist::Make(const std::vector<std::string>& entries) {
 bool Allowlist::Matches(std::string_view image) const {
   auto ref = ParseNormalizedReference(image);
   if (!ref.ok()) return false;
-  const std::string name = ref->Name();
+  return MatchesName(ref->Name());
+}
+
+bool Allowlist::MatchesName(std::string_view name) const {
   if (std::find(exact_.begin(), exact_.end(), name) != exact_.end()) return true;
   return std::any_of(prefixes_.begin(), prefixes_.end(),
                      [&](const std::string& prefix) { return name.starts_with(prefix); });

@@ -19,6 +19,8 @@ class Allowlist {
   static Result<Allowlist> Make(const std::vector<std::string>& entries);
   // `image` in any accepted form ("alpine", "docker.io/library/alpine:3"); normalised first.
   bool Matches(std::string_view image) const;
+  // Matches for an image already normalised (ParseNormalizedName's result): decisions have it.
+  bool MatchesName(std::string_view name) const;
   // kubelet before the fix of kubernetes#137629 (1.33 to 1.35): the image string as written in
   // the pod, compared as it is: an exact entry matches only the identical string, a "/*" entry
   // any string starting with its prefix ("alpine" and "docker.io/library/alpine:3" never match

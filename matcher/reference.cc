@@ -219,13 +219,21 @@ Result<Reference> ParseNormalizedReference(std::string_view s, ReferenceError* w
 
 Result<std::string> ParseNormalizedName(std::string_view s, ReferenceError* why) {
   std::string built;
+  auto name = ParseNormalizedNameView(s, &built, why);
+  if (!name.ok()) return name.error();
+  if (name->data() != built.data()) return std::string(*name);
+  built.resize(name->size());  // the name is where the matched text starts
+  return built;
+}
+
+Result<std::string_view> ParseNormalizedNameView(std::string_view s, std::string* storage,
+                                                 ReferenceError* why) {
+  storage->clear();
   std::string_view text;
-  if (auto e = Normalize(s, why, &built, &text)) return *e;
+  if (auto e = Normalize(s, why, storage, &text)) return *e;
   grammar::ReferenceMatch m;
   if (auto e = Check(text, s, why, &m)) return *e;
-  if (text.data() != built.data()) return std::string(m.name);
-  built.resize(m.name.size());  // the name is where the matched text starts
-  return built;
+  return m.name;  // into `text`: `s` itself, or `storage`
 }
 
 Result<Reference> ParseKubernetesImage(std::string_view s, ReferenceError* why) {

@@ -47,6 +47,10 @@ Result<Reference> ParseKubernetesImage(std::string_view s, ReferenceError* why =
 // ParseNormalizedReference(s)->Name() without building a Reference: the normalised repository
 // ("docker.io/library/busybox"), the key of kubelet's credential records.
 Result<std::string> ParseNormalizedName(std::string_view s, ReferenceError* why = nullptr);
+// The same without a copy, for decisions: a view into `s` when normalising adds nothing (a name
+// that starts with its registry host), else into `*storage`, which it overwrites.
+Result<std::string_view> ParseNormalizedNameView(std::string_view s, std::string* storage,
+                                                 ReferenceError* why = nullptr);
 
 // distribution/reference.Parse: the grammar and digest checks without normalisation; `domain`
 // is empty when the name has none ("test_com"), and "Foo/bar" keeps "Foo" as its domain.

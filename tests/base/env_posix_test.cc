@@ -227,3 +227,52 @@ TEST_CASE("env: operator files are checked on the descriptor read", "[env]") {
     CHECK(other.error().message.find("is owned by uid 65534") != std::string::npos);
   }
 }
+
+TEST_CASE("env: a directory reader keeps ReadFile's rules for each file", "[env]") {
+  TempDir tmp;
+  Env& env = DefaultEnv();
+  std::string dir = tmp.path() + "/state";
+  REQUIRE(env.CreateDirs(dir, 0700).ok());
+  REQUIRE(env.WriteFileAtomic(dir + "/a.json", "hello", 0600).ok());
+  std::string big(200000, 'x');  // more than one read
+  REQUIRE(env.WriteFileAtomic(dir + "/big.json", big, 0600).ok());
+  std::string victim = tmp.path() + "/victim";
+  std::ofstream(victim) << "attacker's token";
+  REQUIRE(symlink(victim.c_str(), (dir + "/link.json").c_str()) == 0);
+  REQUIRE(mkfifo((dir + "/fifo.json").c_str(), 0600) == 0);
+  REQUIRE(mkdir((dir + "/sub").c_str(), 0700) == 0);
+
+  auto reader = env.OpenDirectoryReader(dir);
+  REQUIRE(reader.ok());
+  auto names = (*reader)->List();
+  REQUIRE(names.ok());
+  CHECK(names->size() == 5);
+  CHECK(*(*reader)->ReadFile("a.json", 100) == "hello");
+  CHECK(*(*reader)->ReadFile("big.json", big.size()) == big);
+  auto too_big = (*reader)->ReadFile("big.json", big.size() - 1);
+  REQUIRE_FALSE(too_big.ok());
+  CHECK(too_big.error().message.find(dir + "/big.json is larger than") != std::string::npos);
+  auto link = (*reader)->ReadFile("link.json", 100);
+  REQUIRE_FALSE(link.ok());
+  CHECK(link.error().kind == ErrorKind::kPermission);
+  CHECK(link.error().message.find(dir + "/link.json is a symbolic link") != std::string::npos);
+  auto fifo = (*reader)->ReadFile("fifo.json", 100);  // must not block
+  REQUIRE_FALSE(fifo.ok());
+  CHECK(fifo.error().message.find("not a regular file") != std::string::npos);
+  CHECK_FALSE((*reader)->ReadFile("sub", 100).ok());
+  CHECK((*reader)->Stat("sub")->is_dir);
+  CHECK_FALSE((*reader)->Stat("gone.json")->exists);
+  auto gone = (*reader)->ReadFile("gone.json", 100);
+  REQUIRE_FALSE(gone.ok());
+  CHECK(gone.error().kind == ErrorKind::kNotFound);
+  CHECK(gone.error().message.find(dir + "/gone.json") != std::string::npos);
+
+  // The directory's own checks happen when it is opened.
+  std::string open_dir = tmp.path() + "/open";
+  REQUIRE(mkdir(open_dir.c_str(), 0777) == 0);
+  REQUIRE(chmod(open_dir.c_str(), 0777) == 0);
+  auto refused = env.OpenDirectoryReader(open_dir);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == ErrorKind::kPermission);
+  CHECK_FALSE(env.OpenDirectoryReader(tmp.path() + "/absent").ok());
+}
