@@ -6,11 +6,11 @@
 # Slow (about 10 min on 2 cores), so not part of scripts/test.sh; bench/ still builds there.
 #
 # Knobs: BENCH_RUNS (timed execs per command and run, 200), BENCH_REPEATS (independent runs, 3),
-# BENCH_RECORDS (cache_bench records, 100000), BENCH_CONCURRENCY (64),
+# BENCH_RECORDS (cache_bench records, 100000), BENCH_CONCURRENCY (64), BENCH_WRITER_ADDS (records
+# add per writer in the writers storm, 200; 0 skips it),
 # BENCH_SKIP_BUILD=1 (reuse build-bench as it is), BENCH_DOCS=0 (print only, leave docs/ alone),
 # BENCH_BEFORE=/path/to/pullguard (an older build: its verify storm is measured in the same run,
-# as the "before" of a change), BENCH_WRITER_ADDS (records add per writer, 200),
-# BENCH_HOT_TEXT=1 (rewrite plugin/hot_text.txt from this run's
+# as the "before" of a change), BENCH_HOT_TEXT=1 (rewrite plugin/hot_text.txt from this run's
 # profiles).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -220,7 +220,7 @@ say "matcher_bench, cache_bench ($records records), startup_bench"
 # floor: the same shell loops running `pullguard version`, in the same run, interleaved. Columns:
 # kind, seconds, secrets in the record afterwards (every add must be there).
 writers() { # MODE DIR
-  local mode=$1 dir=$2 p i
+  local mode=$1 dir=$2 p i pids=()
   for ((p = 0; p < 32; p++)); do
     (for ((i = 0; i < ${BENCH_WRITER_ADDS:-200}; i++)); do
       if [ "$mode" = add ]; then
@@ -230,12 +230,14 @@ writers() { # MODE DIR
         printf '{}' | "$pg" version >/dev/null
       fi
     done) &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}"  # not a bare wait: the registry and the token server run in the background too
 }
-say "writers: 32 x ${BENCH_WRITER_ADDS:-200} records add on one imageRef, and the same loops of version ($repeats runs)"
 : >"$res/writers.tsv"
+[ "${BENCH_WRITER_ADDS:-200}" -gt 0 ] && say "writers: 32 x ${BENCH_WRITER_ADDS:-200} records add on one imageRef, and the same loops of version ($repeats runs)"
 for r in $(seq 1 "$repeats"); do
+  [ "${BENCH_WRITER_ADDS:-200}" -gt 0 ] || break
   for mode in floor add; do
     rm -rf "$S/writers"
     t0=$(date +%s.%N)
