@@ -237,14 +237,6 @@ for r in $(seq 1 "$repeats"); do
   [ "${BENCH_WRITER_ADDS:-200}" -gt 0 ] || break
   for mode in floor add; do
     rm -rf "$S/writers"
-
-# --- throughput benchmarks (bench/*_bench) --------------------------------------------------
-say "matcher_bench, cache_bench ($records records), startup_bench"
-"$build/bench/matcher_bench" >"$res/matcher.txt"
-"$build/bench/cache_bench" "$records" "$S/cache-bench" >"$res/cache.txt"
-"$build/bench/startup_bench" >"$res/startup.txt"
-[ -x "$build/bench/protocol_bench" ] && "$build/bench/protocol_bench" >"$res/protocol.txt"
-
     t0=$(date +%s.%N)
     writers "$mode" "$S/writers"
     t1=$(date +%s.%N)
@@ -255,6 +247,13 @@ say "matcher_bench, cache_bench ($records records), startup_bench"
   done
 done
 rm -rf "$S/writers"
+
+# --- throughput benchmarks (bench/*_bench) --------------------------------------------------
+say "matcher_bench, cache_bench ($records records), startup_bench"
+"$build/bench/matcher_bench" >"$res/matcher.txt"
+"$build/bench/cache_bench" "$records" "$S/cache-bench" >"$res/cache.txt"
+"$build/bench/startup_bench" >"$res/startup.txt"
+[ -x "$build/bench/protocol_bench" ] && "$build/bench/protocol_bench" >"$res/protocol.txt"
 
 # --- profile of the static path -------------------------------------------------------------
 say "profile: loader statistics, libraries, callgrind instruction counts"
