@@ -13,14 +13,16 @@ import statistics
 import subprocess
 import time
 
-NONET = ["c_floor", "c_dynamic", "go", "static", "static_json", "dockercfg", "cached", "decide",
-         "version"]
+NONET = ["c_floor", "c_dynamic", "go", "static", "static_dynamic", "static_json", "dockercfg",
+         "cached", "decide", "version"]
 LABELS = {
     "c_floor": "C floor (static, fixed answer)",
     "c_dynamic": "C floor linked dynamically (libc only), reference",
     "go": "Go plugin (encoding/json, reads a file)",
     "static_json": "get-credentials, static source, JSON config",
     "static": "get-credentials, static source",
+    "static_dynamic": "the same, by pullguard-net (the same program linked dynamically: the "
+                      "static front's before)",
     "dockercfg": "get-credentials, docker config.json",
     "cached": "get-credentials, refreshToken from the token cache",
     "decide": "decide (kubelet record read, use-local)",
@@ -253,7 +255,8 @@ def main():
         pass
 
     cg = {n: callgrind_total(os.path.join(res, "callgrind-%s.out" % n))
-          for n in ("c_floor", "static", "cached")}
+          for n in ("c_floor", "static", "static_dynamic", "cached")
+          if os.path.exists(os.path.join(res, "callgrind-%s.out" % n))}
 
     # ---- targets ----
     byname = {f.name: f for f in figs}
@@ -444,18 +447,20 @@ def main():
         if text:
             md.append("### %s\n\n```\n%s\n```\n" % (title, text))
     md.append("## Profile of the static path\n")
-    md.append("Instructions per exec, whole process with the dynamic loader (callgrind, "
-              "deterministic: unaffected by the machine's load):\n")
+    md.append("Instructions per exec, whole process with the dynamic loader if any (callgrind, "
+              "deterministic: unaffected by the machine's load; static_dynamic is pullguard-net):\n")
     md.append("| exec | instructions | / C floor |\n|---|---|---|")
     for n, total in cg.items():
         if total:
             md.append("| %s | %s | %s |" % (
                 n, format(total, ","), "%.1fx" % (total / cg["c_floor"]) if cg.get("c_floor") else "n/a"))
     md.append("")
-    md.append("Shared libraries loaded (`ldd`):\n\n```\n%s\n```\n" % read(os.path.join(res, "ldd.txt")).strip())
+    md.append("Shared libraries loaded (`ldd`; the static front has none, pullguard-net's are "
+              "below it):\n\n```\n%s\n```\n" % read(os.path.join(res, "ldd.txt")).strip())
     stats = "\n".join(l.split(":", 1)[1] if re.match(r"\s*\d+:", l) else l
                       for l in read(os.path.join(res, "ld-statistics.txt")).splitlines())
-    md.append("Dynamic loader (`LD_DEBUG=statistics`):\n\n```\n%s\n```\n" % stats.strip())
+    md.append("Dynamic loader (`LD_DEBUG=statistics`, of pullguard-net when there is a front):"
+              "\n\n```\n%s\n```\n" % stats.strip())
     md.append("libc calls of one exec (`ltrace -c`, top 15):\n\n```\n%s\n```\n" %
               "\n".join(read(os.path.join(res, "ltrace.txt")).splitlines()[:17]))
     md.append("Where the instructions go (callgrind, inclusive, static path):\n\n```\n%s\n```\n" %

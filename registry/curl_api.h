@@ -22,6 +22,17 @@ struct CurlApi {
   void (*slist_free_all)(curl_slist*);
 };
 
+// libcurl's entry points and its curl_global_init, as the process finds them. The definition in
+// registry/curl_library.cc dlopen()s libcurl.so.4. pullguard's static front cannot dlopen() and
+// links its own definition instead (plugin/front/network_handoff.cc: it hands the process over to
+// pullguard-net and returns only on failure): the linker takes a definition from an object file
+// before looking in an archive, so the front never links dlopen().
+struct CurlLibrary {
+  CurlApi api;
+  CURLcode (*global_init)(long);
+};
+Result<CurlLibrary> OpenCurlLibrary();
+
 // Loads libcurl and runs curl_global_init once per process (thread-safe); later calls return the
 // same table. kInternal when the library or a symbol is missing.
 Result<const CurlApi*> LoadCurl();

@@ -130,6 +130,11 @@ cold() { echo "rm -rf $S/state-$1/tokens $S/state-$1/proofs"; }
 "$pg" get-credentials --config="$S/verify.yaml" <"$S/req-reg.json" >/dev/null
 
 GET="$pg get-credentials --config="
+# The static front's network helper: the same program linked dynamically (docs/install.md), i.e.
+# what pullguard was before the front; measured beside it in the same run.
+net=$build/plugin/pullguard-net
+dyn=()
+[ -x "$net" ] && dyn=(static_dynamic "$net get-credentials --config=$S/static.yaml <$S/req.json")
 floor=(c_floor "$base/c_floor <$S/req.json")
 gob=(go "$base/go_plugin alice $S/alice.pw registry.bench:5000 <$S/req.json")
 execs() { "$eb" "$@"; }
@@ -140,7 +145,7 @@ for r in $(seq 1 "$repeats"); do
   execs -r "$runs" -w 20 -o "$res/raw-nonet-$r.tsv" "${floor[@]}" "${gob[@]}" \
     c_dynamic "$base/c_dynamic <$S/req.json" \
     static_json "${GET}$S/static-json.json <$S/req.json" \
-    static "${GET}$S/static.yaml <$S/req.json" \
+    static "${GET}$S/static.yaml <$S/req.json" "${dyn[@]}" \
     dockercfg "${GET}$S/dockercfg.yaml <$S/req.json" \
     cached "${GET}$S/refresh.yaml <$S/req-reg.json" \
     decide "$pg decide --dir $S/records <$S/decide.json" \
@@ -257,9 +262,13 @@ say "matcher_bench, cache_bench ($records records), startup_bench"
 
 # --- profile of the static path -------------------------------------------------------------
 say "profile: loader statistics, libraries, callgrind instruction counts"
-ldd "$pg" >"$res/ldd.txt" 2>&1 || true
-LD_DEBUG=statistics "$pg" get-credentials --config="$S/static.yaml" <"$S/req.json" 2>"$res/ld-statistics.txt" >/dev/null
-ltrace -c -o "$res/ltrace.txt" "$pg" get-credentials --config="$S/static.yaml" <"$S/req.json" >/dev/null 2>&1 || true
+# The front has no loader to report on: its libraries, loader statistics and libc calls are those of
+# the dynamically linked program (pullguard-net beside a front).
+dynamic=$pg
+[ -x "$net" ] && dynamic=$net
+{ echo "$pg:"; ldd "$pg" 2>&1 || true; [ "$dynamic" = "$pg" ] || { echo "$dynamic:"; ldd "$dynamic"; }; } >"$res/ldd.txt"
+LD_DEBUG=statistics "$dynamic" get-credentials --config="$S/static.yaml" <"$S/req.json" 2>"$res/ld-statistics.txt" >/dev/null
+ltrace -c -o "$res/ltrace.txt" "$dynamic" get-credentials --config="$S/static.yaml" <"$S/req.json" >/dev/null 2>&1 || true
 cg() { # NAME CMD...: instructions of one exec, the whole process, loader included
   local name=$1
   shift
@@ -269,6 +278,7 @@ cg() { # NAME CMD...: instructions of one exec, the whole process, loader includ
 cg c_floor "$base/c_floor" <"$S/req.json"
 # (Not the Go plugin: callgrind 3.19 aborts on the Go runtime's signal handling.)
 cg static "$pg" get-credentials --config="$S/static.yaml" <"$S/req.json"
+[ "$dynamic" = "$pg" ] || cg static_dynamic "$net" get-credentials --config="$S/static.yaml" <"$S/req.json"
 cg cached "$pg" get-credentials --config="$S/refresh.yaml" <"$S/req-reg.json"
 # The functions each exec path runs, by their link names: the order of plugin/hot_text.txt.
 hot() { # NAME CMD...
@@ -282,7 +292,8 @@ hot dockercfg "$pg" get-credentials --config="$S/dockercfg.yaml" <"$S/req.json"
 hot cached "$pg" get-credentials --config="$S/refresh.yaml" <"$S/req-reg.json"
 hot decide "$pg" decide --dir "$S/records" <"$S/decide.json"
 hot version "$pg" version
-python3 "$root/bench/hot_text.py" "$res/hot_text.txt" "$res"/hot-*.out
+# Most important first: kubelet's call answered from files, then from the token cache.
+python3 "$root/bench/hot_text.py" "$res/hot_text.txt" "$res"/hot-{static,cached,static_json,dockercfg,decide,version}.out
 if [ "${BENCH_HOT_TEXT:-0}" = 1 ]; then
   cp "$res/hot_text.txt" "$root/plugin/hot_text.txt"
 elif ! cmp -s "$res/hot_text.txt" "$root/plugin/hot_text.txt"; then

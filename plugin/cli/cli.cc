@@ -27,6 +27,10 @@ void PrintUsageError(Io& io, const std::string& command, const std::string& mess
 
 Io ProcessIo() {
   static FdInput in(0);
+  return ProcessIo(in);
+}
+
+Io ProcessIo(Input& in) {
   static FdOutput out(1);
   static FdOutput err(2);
   return Io{in,

@@ -26,6 +26,8 @@ struct Io {
 
 // Io over the process's standard descriptors, environment, file system and clock.
 Io ProcessIo();
+// The same with another stdin (the static front's, which keeps a copy for pullguard-net).
+Io ProcessIo(Input& in);
 
 // The command's arguments: argv after the command's name, e.g. {"--config=/etc/pullguard.yaml"}
 // for get-credentials. Each command parses them with ParseCommandLine (plugin/cli/command_line.h).

@@ -1,4 +1,6 @@
-// The pullguard binary: argv, stdin, stdout and stderr meet the code here and nowhere else.
+// pullguard-net, the dynamically linked program that the static front hands the network to (and
+// `pullguard` itself in builds without the front, plugin/CMakeLists.txt): argv, stdin, stdout and
+// stderr meet the code here and in plugin/front/main.cc, nowhere else.
 #include <string>
 #include <vector>
 

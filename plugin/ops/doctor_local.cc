@@ -1,15 +1,20 @@
 // Doctor's checks that need no network: pullguard's config and the files it names, the state dir,
 // the metrics textfile, kubelet's CredentialProviderConfig and the binary kubelet will run.
+#include <elf.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <variant>
+#include <vector>
 
 #include "base/quote.h"
 #include "plugin/kubelet/protocol.h"
@@ -297,6 +302,82 @@ Result<std::string> RunVersionOf(const std::string& binary) {
   return out.substr(0, out.find('\n'));
 }
 
+// Is the ELF file at `path` linked without a dynamic loader (no PT_INTERP)? Such a pullguard is
+// the static front, which hands every exec that needs the network to pullguard-net
+// (plugin/front/network_handoff.h); a dynamically linked pullguard loads libcurl itself.
+Result<bool> IsStaticExecutable(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return MakeError(ErrorKind::kIo, "cannot open it: " + std::string(strerror(errno)));
+  Elf64_Ehdr eh{};
+  bool ok = pread(fd, &eh, sizeof eh, 0) == static_cast<ssize_t>(sizeof eh) &&
+            std::memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+            eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum < 256;
+  std::vector<Elf64_Phdr> ph(ok ? eh.e_phnum : 0);
+  std::size_t bytes = ph.size() * sizeof(Elf64_Phdr);
+  ok = ok &&
+       pread(fd, ph.data(), bytes, static_cast<off_t>(eh.e_phoff)) == static_cast<ssize_t>(bytes);
+  close(fd);
+  if (!ok) return MakeError(ErrorKind::kInvalidArgument, "not a 64-bit ELF executable");
+  for (const Elf64_Phdr& p : ph) {
+    if (p.p_type == PT_INTERP) return false;
+  }
+  return true;
+}
+
+// pullguard-net beside the binary's real file, where the static front looks for it.
+void CheckNetworkHelper(const std::string& binary, const std::string& version, Report& r) {
+  const std::string check = "network-helper";
+  char real[PATH_MAX];
+  if (realpath(binary.c_str(), real) == nullptr) {
+    Fail(r, check, binary + ": cannot resolve its path: " + strerror(errno), "");
+    return;
+  }
+  const std::string helper = Dirname(real) + "/pullguard-net";
+  const std::string install = "install -m 0755 <pullguard-net of the same build> " + helper;
+  struct stat st {};
+  if (lstat(helper.c_str(), &st) != 0) {
+    auto is_static = IsStaticExecutable(real);
+    if (!is_static.ok()) {
+      Skip(r, check,
+           std::string(real) + ": " + is_static.error().message +
+               ", so whether it needs pullguard-net is unknown");
+    } else if (*is_static) {
+      Fail(r, check,
+           helper + " does not exist: " + real +
+               " is the static front, so every request that needs the network would fail",
+           install);
+    } else {
+      Skip(r, check, std::string(real) + " is linked dynamically and loads libcurl itself");
+    }
+    return;
+  }
+  // The front's own rules (network_handoff.h): no link, a regular file, written only by its owner,
+  // owned by root or the user that runs it.
+  if (!S_ISREG(st.st_mode)) {
+    Fail(r, check, helper + " is not a regular file (the front follows no symbolic link)", install);
+    return;
+  }
+  if ((st.st_mode & 022) != 0 || (st.st_uid != 0 && st.st_uid != geteuid())) {
+    Fail(r, check,
+         helper +
+             " is writable by group or others or owned by another user; the front will not run it",
+         "chown root " + helper + " && chmod 755 " + helper);
+    return;
+  }
+  auto v = RunVersionOf(helper);
+  if (!v.ok()) {
+    Fail(r, check, helper + ": " + v.error().message, install);
+    return;
+  }
+  if (*v != version) {
+    Fail(r, check,
+         helper + " is " + *v + ", the front " + version + ": install both from one build",
+         install);
+    return;
+  }
+  Ok(r, check, helper + " runs (" + *v + ")");
+}
+
 void CheckBinary(const std::string& dir, const std::string& name, Env& env, Report& r) {
   const std::string check = "bin-dir";
   const std::string path = dir + "/" + name;
@@ -330,6 +411,7 @@ void CheckBinary(const std::string& dir, const std::string& name, Env& env, Repo
     return;
   }
   Ok(r, check, path + " runs (" + *v + ")");
+  CheckNetworkHelper(path, *v, r);
 }
 
 }  // namespace

@@ -25,6 +25,9 @@ pg_start_token_registry "$src" "$PG_DIR/users.json"
 node=$PG_DIR/node
 mkdir -p "$node/bin" "$node/etc"
 install -m 0755 "$bin" "$node/bin/pullguard"
+# The static front's network helper goes beside it (docs/install.md, "Two files").
+helper=$(dirname "$bin")/pullguard-net
+[ ! -e "$helper" ] || install -m 0755 "$helper" "$node/bin/pullguard-net"
 (umask 077 && printf '%s\n' "$pass" >"$node/etc/basic.pw" && printf '%s\n' "$tpass" >"$node/etc/token.pw")
 cat >"$node/etc/config.yaml" <<YAML
 apiVersion: pullguard.io/v1alpha1
@@ -83,6 +86,7 @@ expect "$o" "ok    registries[0] dry run: user \"$user\" for $PG_REGISTRY is acc
 expect "$o" "ok    registries[1] dry run: user \"tokenuser\" for $PG_TOKEN_REGISTRY is accepted by"
 expect "$o" "ok    dry run $PG_REGISTRY/team/app:1: 1 credential(s) for $PG_REGISTRY, cacheKeyType Registry"
 expect "$o" "ok    bin-dir: $node/bin/pullguard runs (pullguard "
+[ ! -e "$helper" ] || expect "$o" "ok    network-helper: $node/bin/pullguard-net runs (pullguard "
 expect "$o" " 0 failed"
 
 pg_log "doctor: an image the credential cannot pull (verify: true preflight)"

@@ -137,6 +137,9 @@ kube = yaml.safe_load(cm["data"]["credential-providers.yaml"])
 p = kube["providers"][0]
 assert "--config=/etc/pullguard/config.yaml" in p["args"], p["args"]
 assert '"$bin/' + p["name"] + '"' in script, "binary not installed under the provider's name"
+# The static front's helper beside it, installed first (docs/install.md, "Two files").
+helper = script.find('"$bin/' + p["name"] + '-net"')
+assert 0 <= helper < script.find('"$bin/' + p["name"] + '"'), "pullguard-net not installed before the front"
 assert vols["host-bin"]["hostPath"]["path"] == \
     "/usr/libexec/kubernetes/kubelet-plugins/credential-provider/exec"
 PY

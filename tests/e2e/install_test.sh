@@ -35,6 +35,12 @@ for f in "./$plugin_dir/pullguard" ./usr/bin/pullguard ./usr/share/man/man1/pull
   ./usr/share/doc/pullguard/examples/daemonset/pullguard-daemonset.yaml; do
   grep -qx -- "$f" "$PG_DIR/files" || pg_fail "the .deb lacks $f"
 done
+# The static front's network helper, beside it (plugin/front/network_handoff.h).
+front=0
+if [ -e "$(dirname "$bin")/pullguard-net" ]; then
+  front=1
+  grep -qx -- "./$plugin_dir/pullguard-net" "$PG_DIR/files" || pg_fail "the .deb lacks pullguard-net"
+fi
 ! grep -q '^\./etc/' "$PG_DIR/files" || pg_fail "the .deb ships files under /etc"
 dpkg-deb -e "$deb" "$PG_DIR/control"
 [ ! -e "$PG_DIR/control/conffiles" ] || pg_fail "the .deb declares conffiles"
@@ -47,6 +53,27 @@ dpkg -x "$deb" "$x"
   pg_fail "/usr/bin/pullguard does not point at the plugin dir"
 mode=$(stat -c %a "$x/$plugin_dir/pullguard")
 [ "$mode" = 755 ] || pg_fail "installed binary mode $mode"
+if [ "$front" = 1 ]; then
+  # Through the /usr/bin link, the front finds the helper beside its real file: a network config
+  # (a refresh token from a loopback port where nothing listens) reaches the helper's request.
+  mode=$(stat -c %a "$x/$plugin_dir/pullguard-net")
+  [ "$mode" = 755 ] || pg_fail "installed helper mode $mode"
+  port=$(pg_free_port)
+  (umask 077 && echo pw >"$PG_DIR/net.pw")
+  printf 'apiVersion: pullguard.io/v1alpha1\nkind: PullguardConfig\nstateDir: %s\nregistries:\n  - match: ["127.0.0.1:%s"]\n    refreshToken: {username: u, passwordFile: %s}\n' \
+    "$PG_DIR/state-net" "$port" "$PG_DIR/net.pw" >"$PG_DIR/net.yaml"
+  chmod 600 "$PG_DIR/net.yaml"
+  printf '{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"127.0.0.1:%s/a/b"}' \
+    "$port" >"$PG_DIR/net.json"
+  if PULLGUARD_LOG_LEVEL=debug "$x/usr/bin/pullguard" get-credentials --config="$PG_DIR/net.yaml" \
+    <"$PG_DIR/net.json" >/dev/null 2>"$PG_DIR/net.err"; then
+    pg_fail "installed front: a request to a closed port succeeded"
+  fi
+  grep -q "\"helper\":\"$x/$plugin_dir/pullguard-net\"" "$PG_DIR/net.err" ||
+    pg_fail "installed front did not hand over to the installed helper: $(cat "$PG_DIR/net.err")"
+  grep -q "request to http://127.0.0.1:$port/v2/ failed" "$PG_DIR/net.err" ||
+    pg_fail "installed helper did not make the request: $(cat "$PG_DIR/net.err")"
+fi
 out=$("$x/usr/bin/pullguard" version)
 [ "$out" = "$("$bin" version)" ] || pg_fail "installed version: $out"
 # The installed examples validate with the installed binary (secret files made in scratch).
@@ -88,6 +115,7 @@ dpkg --root="$r" --force-depends --force-script-chrootless -i "$deb" >"$PG_DIR/d
 dpkg --root="$r" --force-script-chrootless --purge pullguard >>"$PG_DIR/dpkg.log" 2>&1 ||
   pg_fail "dpkg --purge failed"
 [ ! -e "$r/$plugin_dir/pullguard" ] || pg_fail "purge left the binary"
+[ ! -e "$r/$plugin_dir/pullguard-net" ] || pg_fail "purge left the network helper"
 [ "$(cd "$r/etc" && sha256sum pullguard/config.yaml kubernetes/credential-providers.yaml)" = "$sums" ] ||
   pg_fail "purge changed existing configs"
 
@@ -95,5 +123,6 @@ pg_log "cmake --install with DESTDIR"
 d=$PG_DIR/destdir
 DESTDIR=$d cmake --install "$build" --prefix /usr >/dev/null
 [ -x "$d/$plugin_dir/pullguard" ] || pg_fail "cmake --install: no binary in the plugin dir"
+[ "$front" = 0 ] || [ -x "$d/$plugin_dir/pullguard-net" ] || pg_fail "cmake --install: no pullguard-net"
 "$d/usr/bin/pullguard" version >/dev/null || pg_fail "cmake --install: /usr/bin/pullguard does not run"
 pg_log "ok ($(du -k "$deb" | cut -f1) KiB .deb)"

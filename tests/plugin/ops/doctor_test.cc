@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 
 #include "tests/support/run.h"
@@ -153,6 +154,53 @@ TEST_CASE("doctor: each broken piece fails with its fix") {
     n.dir.Write("etc/kubelet.yaml", "apiVersion: kubelet.config.k8s.io/v1\nkind: Nope\n", 0644);
     auto r = Run({"doctor", "--config=" + n.config, "--kubelet-config=" + n.kubelet, "--offline"});
     CheckFails(r, "kubelet-config", "validate kubelet-config");
+  }
+}
+
+TEST_CASE("doctor: the static front's network helper beside the binary") {
+  const std::string built = PULLGUARD_BINARY;
+  const std::string helper = built.substr(0, built.rfind('/') + 1) + "pullguard-net";
+  Node n;
+  if (access(helper.c_str(), F_OK) != 0) {
+    // A build without the front (sanitizers): one dynamically linked pullguard, no helper needed.
+    auto r = n.Doctor();
+    INFO("stdout:\n" << r.out);
+    CHECK(r.rc == 0);
+    CHECK(r.out.find("skip  network-helper: ") != std::string::npos);
+    CHECK(r.out.find("is linked dynamically and loads libcurl itself") != std::string::npos);
+    return;
+  }
+  // A copy of the built front alone in the bin dir, where its helper is looked for.
+  auto copy_front = [&] {
+    unlink((n.bin + "/pullguard").c_str());
+    std::filesystem::copy_file(built, n.bin + "/pullguard");
+    chmod((n.bin + "/pullguard").c_str(), 0755);
+  };
+  SECTION("beside the front, of the same build") {
+    auto r = n.Doctor();
+    INFO("stdout:\n" << r.out << "stderr:\n" << r.err);
+    CHECK(r.rc == 0);
+    CHECK(r.out.find("ok    network-helper: " + helper + " runs (pullguard ") != std::string::npos);
+  }
+  SECTION("missing beside a static front") {
+    copy_front();
+    CheckFails(n.Doctor(), "network-helper", "is the static front, so every request that needs");
+  }
+  SECTION("of another build") {
+    copy_front();
+    n.dir.Write("bin/pullguard-net", "#!/bin/sh\necho pullguard 0.0.1\n", 0755);
+    CheckFails(n.Doctor(), "network-helper", "install both from one build");
+  }
+  SECTION("writable by its group") {
+    copy_front();
+    n.dir.Write("bin/pullguard-net", "#!/bin/sh\necho pullguard 0.0.1\n", 0775);
+    chmod((n.bin + "/pullguard-net").c_str(), 0775);
+    CheckFails(n.Doctor(), "network-helper", "the front will not run it");
+  }
+  SECTION("a symbolic link") {
+    copy_front();
+    REQUIRE(symlink(helper.c_str(), (n.bin + "/pullguard-net").c_str()) == 0);
+    CheckFails(n.Doctor(), "network-helper", "the front follows no symbolic link");
   }
 }
 
