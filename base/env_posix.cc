@@ -34,6 +34,7 @@
 #include <random>
 
 #include "base/env.h"
+#include "base/lock_handoff.h"
 
 namespace pullguard {
 namespace {
@@ -382,8 +383,12 @@ bool PseudoFileSystem(int fd) {
 
 class PosixLock : public FileLock {
  public:
-  explicit PosixLock(int fd) : fd_(fd) {}
+  // `exclusive`: carried across the static front's handoff (base/lock_handoff.h).
+  PosixLock(int fd, bool exclusive) : fd_(fd) {
+    if (exclusive) NoteExclusiveLock(fd_);
+  }
   ~PosixLock() override {
+    ForgetLock(fd_);
     flock(fd_, LOCK_UN);
     close(fd_);
   }
@@ -573,7 +578,14 @@ class PosixEnv : public Env {
     auto opened = OpenFileIn(dir->get(), path, O_RDWR | O_CREAT, 0600);
     if (!opened.ok()) return opened.error();
     int fd = opened->release();
-    if (flock(fd, op | LOCK_NB) == 0) return std::unique_ptr<FileLock>(new PosixLock(fd));
+    // The lock this very program held before the front handed it over (base/lock_handoff.h).
+    if (int inherited = AdoptInheritedLock(fd); inherited >= 0) {
+      close(fd);
+      return std::unique_ptr<FileLock>(new PosixLock(inherited, true));
+    }
+    if (flock(fd, op | LOCK_NB) == 0) {
+      return std::unique_ptr<FileLock>(new PosixLock(fd, op == LOCK_EX));
+    }
     if (errno != EWOULDBLOCK && errno != EINTR) {
       int err = errno;
       close(fd);
@@ -594,7 +606,7 @@ class PosixEnv : public Env {
       rc = flock(fd, op);
       if (rc == 0 || errno != EINTR || std::chrono::steady_clock::now() >= deadline) break;
     }
-    if (rc == 0) return std::unique_ptr<FileLock>(new PosixLock(fd));
+    if (rc == 0) return std::unique_ptr<FileLock>(new PosixLock(fd, op == LOCK_EX));
     int err = errno;
     close(fd);
     if (err == EINTR) {

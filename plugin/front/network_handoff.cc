@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/lock_handoff.h"
 #include "base/quote.h"
 #include "plugin/ops/log.h"
 #include "registry/curl_api.h"
@@ -114,9 +115,15 @@ Error HandOffToNetworkHelper() {
     close(fd);
     return s.error();
   }
+  // A single flight this process won stays won: the helper adopts the lock (base/lock_handoff.h).
+  if (Status s = PassHeldLocksAcrossExec(); !s.ok()) {
+    close(fd);
+    return s.error();
+  }
   Log(LogLevel::kDebug, "network.handoff", {{"helper", path}});
   fexecve(fd, g_argv, environ);
   int err = errno;
+  TakeBackHeldLocks();
   close(fd);
   return Failed("cannot run the network helper " + shown, err);
 }

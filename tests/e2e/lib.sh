@@ -325,7 +325,14 @@ pg_ctr_pull() {  # NAME USER PASS REF
   ctr --address "$PG_CONTAINERD_SOCK" images pull --plain-http --user "$2:$3" "$4" \
     >"$PG_DIR/out/ctr-$1.log" 2>"$PG_DIR/err/ctr-$1" ||
     pg_fail "containerd could not pull $4 with pullguard's $1 credential"
-  ctr --address "$PG_CONTAINERD_SOCK" images ls -q | grep -qx "$4" || pg_fail "ctr lists no $4"
+  # Under parallel CTest runs containerd 1.6 has been seen to list a just-pulled image only a
+  # moment after `pull` returned: look again for up to 2 s, then show what it does list.
+  local _
+  for _ in $(seq 1 20); do
+    ctr --address "$PG_CONTAINERD_SOCK" images ls -q | grep -qx "$4" && return 0
+    sleep 0.1
+  done
+  pg_fail "ctr lists no $4 (it lists: $(ctr --address "$PG_CONTAINERD_SOCK" images ls -q | tr '\n' ' '))"
 }
 pg_ctr_pull_refused() {  # NAME USER PASS REF
   [ "${PG_CTR_OK:-0}" -eq 1 ] || return 0
