@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +47,21 @@ void AddLocked(std::string_view list) {
   }
 }
 
+void TakeBackLocked() {
+  for (int fd : g_held) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  unsetenv(kHandoffLocksVariable);
+}
+
+// Under g_mu: the variable, once per process, removed from the environment.
+void ReadEnvironmentLocked() {
+  if (g_read_environment) return;
+  g_read_environment = true;
+  if (const char* v = getenv(kHandoffLocksVariable)) {
+    AddLocked(v);
+    unsetenv(kHandoffLocksVariable);
+  }
+}
+
 }  // namespace
 
 void NoteExclusiveLock(int fd) {
@@ -63,41 +79,48 @@ Status PassHeldLocksAcrossExec() {
   g_read_environment = true;  // the variable is for the next program, never this one
   std::string list;
   for (int fd : g_held) {
-    if (fcntl(fd, F_SETFD, 0) != 0) continue;
+    // A lock on a standard descriptor would be the helper's stdin or output, never its lock: it
+    // is released at exec as before (main opens 0-2, so this does not happen in pullguard).
+    if (fd < 3 || fcntl(fd, F_SETFD, 0) != 0) continue;
     list += (list.empty() ? "" : ",") + std::to_string(fd);
   }
   if (list.empty()) return Status();
   if (setenv(kHandoffLocksVariable, list.c_str(), 1) != 0) {
+    int err = errno;
+    TakeBackLocked();
     return MakeError(ErrorKind::kInternal,
-                     std::string("cannot pass held locks on: ") + std::strerror(errno));
+                     std::string("cannot pass held locks on: ") + std::strerror(err));
   }
   return Status();
 }
 
 void TakeBackHeldLocks() {
   std::lock_guard<std::mutex> l(g_mu);
-  for (int fd : g_held) fcntl(fd, F_SETFD, FD_CLOEXEC);
-  unsetenv(kHandoffLocksVariable);
+  TakeBackLocked();
+}
+
+void ReceiveHandedOverLocks() {
+  std::lock_guard<std::mutex> l(g_mu);
+  ReadEnvironmentLocked();
 }
 
 int AdoptInheritedLock(int fd) {
   std::lock_guard<std::mutex> l(g_mu);
-  if (!g_read_environment) {
-    g_read_environment = true;
-    if (const char* v = getenv(kHandoffLocksVariable)) {
-      AddLocked(v);
-      unsetenv(kHandoffLocksVariable);
-    }
-  }
+  ReadEnvironmentLocked();
   if (g_inherited.empty()) return -1;
   struct stat st {};
   if (fstat(fd, &st) != 0) return -1;
   for (auto it = g_inherited.begin(); it != g_inherited.end(); ++it) {
-    if (it->dev == st.st_dev && it->ino == st.st_ino) {
-      int adopted = it->fd;
-      g_inherited.erase(it);
-      return adopted;
+    if (it->dev != st.st_dev || it->ino != st.st_ino) continue;
+    int inherited = it->fd;
+    g_inherited.erase(it);
+    // Adopted only if it holds the lock now: a no-op on the front's own descriptor; a descriptor
+    // that some stray variable named gets the lock only if nobody else holds it, as any lock.
+    if (flock(inherited, LOCK_EX | LOCK_NB) != 0) {
+      close(inherited);
+      return -1;
     }
+    return inherited;
   }
   return -1;
 }

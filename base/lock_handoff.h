@@ -26,10 +26,16 @@ Status PassHeldLocksAcrossExec();
 // ... and when the exec failed: the locks close on exec again, the variable is gone.
 void TakeBackHeldLocks();
 
-// The POSIX Env, for a lock file it has just opened as `fd`: an inherited descriptor holding the
-// exclusive lock of the same file, which the caller adopts (and closes `fd`); -1 when there is
-// none. The environment is read once per process and the variable removed, and the inherited
-// descriptors are made close-on-exec again, so nothing the helper runs inherits them.
+// main, first thing: the variable is read and removed from the environment, and the descriptors
+// it names are made close-on-exec again, so that nothing the helper runs (doctor's `version`
+// probes) inherits them. Descriptors are taken only if they are open regular files above 2.
+void ReceiveHandedOverLocks();
+
+// The POSIX Env, for a lock file it has just opened as `fd` (shared or exclusive request): an
+// inherited descriptor of the same file (device and inode), which the caller adopts as an
+// exclusive lock and closes `fd`; -1 when there is none. Adopted only once, and only when
+// flock(LOCK_EX|LOCK_NB) on it succeeds: a no-op for the descriptor that holds the lock, a refusal
+// when some other process holds it. Reads the environment itself if main has not.
 int AdoptInheritedLock(int fd);
 
 // What the environment would name ("3,7"): for tests, which cannot exec themselves.

@@ -1,9 +1,14 @@
 // RunMain: the global options, subcommand dispatch, stdout buffering and the last-resort error
 // line.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <exception>
 
 #include "base/env_posix.h"
+#include "base/lock_handoff.h"
 #include "base/quote.h"
 #include "plugin/cli/command.h"
 #include "plugin/cli/command_line.h"
@@ -23,6 +28,15 @@ void PrintError(Io& io, const std::string& command, const std::string& message) 
 void PrintUsageError(Io& io, const std::string& command, const std::string& message) {
   PrintError(io, command,
              message + " (see 'pullguard " + command + (command.empty() ? "" : " ") + "--help')");
+}
+
+void PrepareProcess() {
+  for (int fd = 0; fd < 3; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    int null = open("/dev/null", O_RDWR);  // the lowest free descriptor: `fd`
+    if (null >= 0 && null != fd) close(null);
+  }
+  ReceiveHandedOverLocks();
 }
 
 Io ProcessIo() {

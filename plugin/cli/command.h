@@ -24,6 +24,11 @@ struct Io {
   std::function<std::chrono::system_clock::time_point()> now;
 };
 
+// What main does before anything else: descriptors 0-2 opened on /dev/null where closed (so no
+// file pullguard opens can land there and be read as stdin), and locks handed over by the static
+// front received (base/lock_handoff.h).
+void PrepareProcess();
+
 // Io over the process's standard descriptors, environment, file system and clock.
 Io ProcessIo();
 // The same with another stdin (the static front's, which keeps a copy for pullguard-net).

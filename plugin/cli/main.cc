@@ -7,6 +7,7 @@
 #include "plugin/cli/command.h"
 
 int main(int argc, char** argv) {
+  pullguard::PrepareProcess();
   // No <iostream> here or anywhere on the kubelet path: its static initialiser would build the
   // standard streams and std::locale on every exec (base/output.h, docs/BENCHMARKS.md).
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -7,6 +7,7 @@
 #include "plugin/front/network_handoff.h"
 
 int main(int argc, char** argv) {
+  pullguard::PrepareProcess();
   static pullguard::front::ReplayableStdin in;
   pullguard::front::PrepareHandoff(argv, &in);
   std::vector<std::string> args(argv + 1, argv + argc);

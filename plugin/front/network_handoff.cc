@@ -38,30 +38,40 @@ bool WriteAll(int fd, const char* p, std::size_t n) {
   return true;
 }
 
-// Fd 0 becomes a memory file holding what the front read and the rest of the original stdin.
-// Nothing to do when the front read nothing: the helper reads the original.
+// Fd 0 becomes a memory file holding what the front read and the rest of the original stdin (at
+// most kMaxReplayBytes in all: more than any command reads). Nothing to do when the front read
+// nothing: the helper reads the original.
+constexpr std::size_t kMaxReplayBytes = 64u << 20;
+
 Status ReplayStdin() {
   if (g_stdin == nullptr || g_stdin->consumed().empty()) return Status();
+  auto failed = [](int err) {
+    return Status(
+        MakeError(ErrorKind::kInternal,
+                  std::string("cannot keep stdin for the network helper: ") + std::strerror(err)));
+  };
   int fd = memfd_create("pullguard-stdin", MFD_CLOEXEC);
-  if (fd < 0) return Failed("cannot keep stdin for the network helper", errno);
+  if (fd < 0) return failed(errno);
+  auto fail = [&](int err) {
+    close(fd);
+    return failed(err);
+  };
   const std::string& seen = g_stdin->consumed();
-  bool ok = WriteAll(fd, seen.data(), seen.size());
-  if (ok && !g_stdin->at_end()) {
+  if (!WriteAll(fd, seen.data(), seen.size())) return fail(errno);
+  std::size_t total = seen.size();
+  if (!g_stdin->at_end()) {
     char buf[16384];
     for (;;) {
       ssize_t r = ::read(0, buf, sizeof buf);
       if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;
-      ok = WriteAll(fd, buf, static_cast<std::size_t>(r));
-      if (!ok) break;
+      if (r < 0) return fail(errno);
+      if (r == 0) break;
+      total += static_cast<std::size_t>(r);
+      if (total > kMaxReplayBytes) return fail(EFBIG);
+      if (!WriteAll(fd, buf, static_cast<std::size_t>(r))) return fail(errno);
     }
   }
-  int err = errno;
-  if (!ok || lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, 0) != 0) {
-    err = ok ? errno : err;
-    close(fd);
-    return Failed("cannot keep stdin for the network helper", err);
-  }
+  if (lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, 0) != 0) return fail(errno);
   close(fd);
   return Status();
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -329,25 +330,33 @@ void CheckNetworkHelper(const std::string& binary, const std::string& version, R
   const std::string check = "network-helper";
   char real[PATH_MAX];
   if (realpath(binary.c_str(), real) == nullptr) {
-    Fail(r, check, binary + ": cannot resolve its path: " + strerror(errno), "");
+    Fail(r, check, binary + ": cannot resolve its path: " + strerror(errno), "ls -l " + binary);
     return;
   }
   const std::string helper = Dirname(real) + "/pullguard-net";
   const std::string install = "install -m 0755 <pullguard-net of the same build> " + helper;
+  // Only the static front uses a helper: beside a dynamically linked pullguard, a leftover
+  // pullguard-net is never run, so it is not checked.
+  auto is_static = IsStaticExecutable(real);
+  if (!is_static.ok()) {
+    Skip(r, check,
+         std::string(real) + ": " + is_static.error().message +
+             ", so whether it needs pullguard-net is unknown");
+    return;
+  }
+  if (!*is_static) {
+    Skip(r, check, std::string(real) + " is linked dynamically and loads libcurl itself");
+    return;
+  }
   struct stat st {};
   if (lstat(helper.c_str(), &st) != 0) {
-    auto is_static = IsStaticExecutable(real);
-    if (!is_static.ok()) {
-      Skip(r, check,
-           std::string(real) + ": " + is_static.error().message +
-               ", so whether it needs pullguard-net is unknown");
-    } else if (*is_static) {
+    if (errno == ENOENT) {
       Fail(r, check,
            helper + " does not exist: " + real +
                " is the static front, so every request that needs the network would fail",
            install);
     } else {
-      Skip(r, check, std::string(real) + " is linked dynamically and loads libcurl itself");
+      Fail(r, check, helper + ": " + strerror(errno), install);
     }
     return;
   }
@@ -357,10 +366,13 @@ void CheckNetworkHelper(const std::string& binary, const std::string& version, R
     Fail(r, check, helper + " is not a regular file (the front follows no symbolic link)", install);
     return;
   }
+  // (The front compares the owner with the user it runs as, kubelet's; doctor can only compare it
+  // with its own, so run doctor as that user, usually root.)
   if ((st.st_mode & 022) != 0 || (st.st_uid != 0 && st.st_uid != geteuid())) {
     Fail(r, check,
          helper +
-             " is writable by group or others or owned by another user; the front will not run it",
+             " is writable by group or others, or owned by neither root nor this user; the "
+             "front will not run it",
          "chown root " + helper + " && chmod 755 " + helper);
     return;
   }

@@ -24,12 +24,21 @@ namespace {
 
 constexpr std::chrono::milliseconds kTry{0};
 
-// A descriptor of `path` holding its exclusive flock, as the front leaves it across exec.
+// A descriptor of `path` holding its exclusive flock, as the front leaves it across exec (without
+// close-on-exec).
 int HeldElsewhere(const std::string& path) {
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = open(path.c_str(), O_RDWR | O_CREAT, 0600);
   REQUIRE(fd >= 0);
   REQUIRE(flock(fd, LOCK_EX | LOCK_NB) == 0);
   return fd;
+}
+
+bool LockedByOthers(const std::string& path) {
+  int probe = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  REQUIRE(probe >= 0);
+  bool locked = flock(probe, LOCK_EX | LOCK_NB) != 0;
+  close(probe);
+  return locked;
 }
 
 }  // namespace
@@ -50,29 +59,51 @@ TEST_CASE("lock handoff: an inherited lock is adopted, once, for its own file on
     auto adopted = env.LockFile(a, kTry);
     REQUIRE(adopted.ok());
     // Adopted means held: a second open file description still cannot take it.
-    int probe = open(a.c_str(), O_RDWR | O_CLOEXEC);
-    CHECK(flock(probe, LOCK_EX | LOCK_NB) != 0);
-    close(probe);
+    CHECK(LockedByOthers(a));
   }
   // Released with the adopting lock, and adopted once only: the next lock is an ordinary one.
   CHECK(fcntl(fd, F_GETFD) == -1);
+  CHECK_FALSE(LockedByOthers(a));
   auto again = env.LockFile(a, kTry);
   REQUIRE(again.ok());
-  int probe = open(a.c_str(), O_RDWR | O_CLOEXEC);
-  CHECK(flock(probe, LOCK_EX | LOCK_NB) != 0);
-  close(probe);
+  CHECK(LockedByOthers(a));
 }
 
-TEST_CASE("lock handoff: names that are not inherited lock files are ignored", "[env]") {
+TEST_CASE("lock handoff: a named descriptor is adopted only if it holds or gets the lock",
+          "[env]") {
   TempDir tmp;
-  int dir = open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  // stdin, a directory, garbage, a closed descriptor: none is taken.
-  AddInheritedLocks("0,x,," + std::to_string(dir) + ",999999,-4");
-  close(dir);
+  Env& env = DefaultEnv();
+  const std::string a = tmp.path() + "/a.lock";
+  int holder = HeldElsewhere(a);  // another holder of a.lock
+  SECTION("malformed names of the lock's own descriptor are ignored") {
+    int fd = holder;
+    AddInheritedLocks(std::to_string(fd) + "x,+" + std::to_string(fd) + ", " + std::to_string(fd) +
+                      ",0x" + std::to_string(fd));
+    CHECK(env.LockFile(a, kTry).error().kind == ErrorKind::kUnavailable);
+    CHECK((fcntl(fd, F_GETFD) & FD_CLOEXEC) == 0);  // not taken, not touched
+  }
+  SECTION("a descriptor of the same file that does not hold the lock is not adopted") {
+    int stray = open(a.c_str(), O_RDWR | O_CLOEXEC);
+    REQUIRE(stray >= 0);
+    AddInheritedLocks(std::to_string(stray));
+    CHECK(env.LockFile(a, kTry).error().kind == ErrorKind::kUnavailable);
+    CHECK(fcntl(stray, F_GETFD) == -1);  // closed once refused
+  }
+  close(holder);
+}
+
+TEST_CASE("lock handoff: a shared request adopts the inherited exclusive lock", "[env]") {
+  // The helper waits for nobody, least of all itself, whichever lock it asks for first.
+  TempDir tmp;
   const std::string a = tmp.path() + "/a.lock";
   int fd = HeldElsewhere(a);
-  CHECK(DefaultEnv().LockFile(a, kTry).error().kind == ErrorKind::kUnavailable);
-  close(fd);
+  AddInheritedLocks(std::to_string(fd));
+  {
+    auto shared = DefaultEnv().LockFileShared(a, kTry);
+    REQUIRE(shared.ok());
+    CHECK(LockedByOthers(a));
+  }
+  CHECK_FALSE(LockedByOthers(a));
 }
 
 TEST_CASE("lock handoff: the front names its exclusive locks and takes them back", "[env]") {

@@ -43,8 +43,8 @@ mkdir -p "$S/records"
 
 # With the static front (plugin/front/network_handoff.h) there is no loader to trace in
 # pullguard itself: the front must answer without handing the exec to pullguard-net (a copy of the
-# front beside a tripwire "helper" that fails every exec it gets), and the helper, the dynamically
-# linked program, must itself answer without loading libcurl/OpenSSL.
+# front beside a tripwire "helper", a copy of false(1), so a handover is a failed exec), and the
+# helper, the dynamically linked program, must itself answer without loading libcurl/OpenSSL.
 helper=$(dirname "$bin")/pullguard-net
 traced=$bin
 note=
@@ -52,7 +52,7 @@ if [ -e "$helper" ]; then
   note=", no handoff to pullguard-net"
   mkdir -p "$S/front"
   cp "$bin" "$S/front/pullguard"
-  printf '#!/bin/sh\necho "pullguard-net ran" >&2\nexit 99\n' >"$S/front/pullguard-net"
+  cp "$(type -P false)" "$S/front/pullguard-net"
   chmod 755 "$S/front/pullguard-net"
   traced=$helper
 fi
