@@ -229,6 +229,15 @@ TEST_CASE("command line: --flag value and --flag=value are the same") {
     auto add = Run({"records", "add", "--dir=" + w.dir.path() + "/a"}, World::kAdd);
     REQUIRE(add.rc == 0);
     CheckSame(Run({"records", "add", "--dir", w.dir.path() + "/b"}, World::kAdd), add);
+    // The plain call is read without CLI11; with another flag, CLI11 reads it all.
+    CheckSame(
+        Run({"records", "add", "--kubelet-version=" + pullguard::KubeletVersion::Default().String(),
+             "--dir", w.dir.path() + "/c"},
+            World::kAdd),
+        add);
+    auto no_value = Run({"records", "add", "--dir"}, World::kAdd);
+    CHECK(no_value.rc == 2);
+    CHECK(no_value.err.find("--dir") != std::string::npos);
   }
   SECTION("decide") {
     const std::string req =
