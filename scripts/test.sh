@@ -9,9 +9,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=$root/build "$root/scripts/build.sh" -DPULLGUARD_WERROR=ON
 (cd "$root/build" && ctest --output-on-failure -j2 "$@")
 
-# Sanitizers and fuzzing: a second build dir, clang, every library instrumented, with debug info
-# for the reports.
+# Sanitizers and fuzzing: a second build dir, clang, every library instrumented, with line tables
+# for the reports. -O1, as AddressSanitizer's documentation advises, and line tables instead of
+# full debug info: the reports keep file:line, and this build takes ~15% less (it was 17 of the
+# suite's 32 minutes).
 CC=clang CXX=clang++ BUILD_DIR=$root/build-asan BUILD_TYPE=RelWithDebInfo "$root/scripts/build.sh" -DPULLGUARD_WERROR=ON \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG" \
   -DPULLGUARD_SANITIZE=address,undefined -DPULLGUARD_FUZZ=ON -DPULLGUARD_BENCH=OFF
 cd "$root/build-asan"
 # The bad-inputs catalogue runs here too: every hostile input again under ASan+UBSan.
