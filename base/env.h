@@ -96,6 +96,8 @@ class Env {
   virtual Result<std::unique_ptr<DirectoryReader>> OpenDirectoryReader(const std::string& dir);
   // Exclusive flock(2) on `path` (created 0600 if missing). Blocks up to `timeout`, then
   // kUnavailable; a timeout of zero only tries. Coordinates processes, not threads of one process.
+  // The lock held is on the file `path` names when it is granted: a lock file removed (by a holder)
+  // while a process waited is taken again on the new one, so removing a held lock file is safe.
   virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path,
                                                      std::chrono::milliseconds timeout) = 0;
   // Shared flock(2): any number of holders at once, never alongside an exclusive one. For the

@@ -35,6 +35,7 @@
 
 #include "base/env.h"
 #include "base/lock_handoff.h"
+#include "base/output.h"
 
 namespace pullguard {
 namespace {
@@ -570,48 +571,65 @@ class PosixEnv : public Env {
  private:
   bool check_;
 
-  // flock(2) with `op` (LOCK_EX or LOCK_SH) on `path`, created 0600 if missing.
+  // flock(2) with `op` (LOCK_EX or LOCK_SH) on `path`, created 0600 if missing. A lock file may be
+  // removed by its owner's Prune while another process waits on it (plugin/answer/proof_cache.h):
+  // a lock taken on a file that `path` no longer names is let go and taken again on the file
+  // that it names now, so two processes never both hold "the" lock of one path.
   Result<std::unique_ptr<FileLock>> Lock(const std::string& path, std::chrono::milliseconds timeout,
                                          int op) {
     auto dir = OpenDirectory(DirName(path), check_, false, 0);
     if (!dir.ok()) return MakeError(dir.error().kind, "lock: " + dir.error().message);
-    auto opened = OpenFileIn(dir->get(), path, O_RDWR | O_CREAT, 0600);
-    if (!opened.ok()) return opened.error();
-    int fd = opened->release();
-    // The lock this very program held before the front handed it over (base/lock_handoff.h).
-    if (int inherited = AdoptInheritedLock(fd); inherited >= 0) {
+    const std::string base = BaseName(path);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto opened = OpenFileIn(dir->get(), path, O_RDWR | O_CREAT, 0600);
+      if (!opened.ok()) return opened.error();
+      int fd = opened->release();
+      // The lock this very program held before the front handed it over (base/lock_handoff.h).
+      if (int inherited = AdoptInheritedLock(fd); inherited >= 0) {
+        close(fd);
+        return std::unique_ptr<FileLock>(new PosixLock(inherited, true));
+      }
+      Status locked = Flock(fd, op, path, timeout.count() <= 0, deadline);
+      if (!locked.ok()) {
+        close(fd);
+        return locked.error();
+      }
+      struct stat held {
+      }, named{};
+      if (fstat(fd, &held) == 0 &&
+          fstatat(dir->get(), base.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+          held.st_ino == named.st_ino && held.st_dev == named.st_dev) {
+        return std::unique_ptr<FileLock>(new PosixLock(fd, op == LOCK_EX));
+      }
+      flock(fd, LOCK_UN);  // removed (or replaced) while this process waited: the new one
       close(fd);
-      return std::unique_ptr<FileLock>(new PosixLock(inherited, true));
     }
-    if (flock(fd, op | LOCK_NB) == 0) {
-      return std::unique_ptr<FileLock>(new PosixLock(fd, op == LOCK_EX));
-    }
-    if (errno != EWOULDBLOCK && errno != EINTR) {
-      int err = errno;
-      close(fd);
+  }
+
+  // Takes the lock on `fd`: at once when `try_only`, else blocking in the kernel until `deadline`.
+  static Status Flock(int fd, int op, const std::string& path, bool try_only,
+                      std::chrono::steady_clock::time_point deadline) {
+    if (flock(fd, op | LOCK_NB) == 0) return Status::Ok();
+    if (int err = errno; err != EWOULDBLOCK && err != EINTR)
       return IoError("cannot lock", path, err);
-    }
-    if (timeout.count() <= 0) {  // a try: do not wait at all
-      close(fd);
-      return MakeError(ErrorKind::kUnavailable, "another process holds the lock " + path);
-    }
+    auto busy = [&] {
+      return Status(MakeError(ErrorKind::kUnavailable, "another process holds the lock " + path));
+    };
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (try_only || left.count() <= 0) return busy();
     // Block in the kernel, so the lock passes to a waiter the moment it is released (polling
     // waiters miss those moments and can starve under contention). A per-thread timer signal
     // interrupts flock at the deadline; it repeats, so a signal that lands just before flock
     // blocks is harmless.
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    AlarmTimer timer(timeout);
-    int rc;
+    AlarmTimer timer(left);
+    int err;
     for (;;) {
-      rc = flock(fd, op);
-      if (rc == 0 || errno != EINTR || std::chrono::steady_clock::now() >= deadline) break;
+      err = flock(fd, op) == 0 ? 0 : errno;
+      if (err != EINTR || std::chrono::steady_clock::now() >= deadline) break;
     }
-    if (rc == 0) return std::unique_ptr<FileLock>(new PosixLock(fd, op == LOCK_EX));
-    int err = errno;
-    close(fd);
-    if (err == EINTR) {
-      return MakeError(ErrorKind::kUnavailable, "another process holds the lock " + path);
-    }
+    if (err == 0) return Status::Ok();
+    if (err == EINTR) return busy();
     return IoError("cannot lock", path, err);
   }
 
@@ -633,15 +651,7 @@ class PosixEnv : public Env {
       unlinkat(dfd, tmp_name.c_str(), 0);
       return IoError(what, tmp, err);
     };
-    std::size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = write(fd.get(), data.data() + off, data.size() - off);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fail("cannot write", errno);
-      }
-      off += static_cast<std::size_t>(n);
-    }
+    if (!WriteAll(fd.get(), data)) return fail("cannot write", errno);
     if (durable && fsync(fd.get()) != 0) return fail("cannot fsync", errno);
     fd.reset();
     // rename replaces a link at `path` itself, never the file it points to.

@@ -11,14 +11,19 @@ void FdOutput::Write(std::string_view bytes) {
   if (!pending_.empty() && pending_.back() == '\n') Flush();
 }
 
-void FdOutput::Flush() {
-  std::size_t done = 0;
-  while (done < pending_.size()) {
-    ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);
+bool WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
+    if (n == 0) errno = EIO;  // nothing written and no error: never more, for a file or pipe
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
   }
+  return true;
+}
+
+void FdOutput::Flush() {
+  WriteAll(fd_, pending_);
   pending_.clear();
 }
 

@@ -42,6 +42,10 @@ class StringOutput : public Output {
   std::string text;
 };
 
+// write(2) of all of `bytes` to `fd`, retried on EINTR and short writes: false when a write
+// failed (errno says why) or wrote nothing.
+bool WriteAll(int fd, std::string_view bytes);
+
 // write(2) to a file descriptor, whole lines at a time: what it is given is held until it ends
 // with a newline (or Flush), then written in one call, retried on EINTR and short writes, so a
 // log record or an error line reaches a pipe whole. A write that fails is dropped (the reader

@@ -286,6 +286,12 @@ Result<int> ProofCache::Prune(system_clock::time_point now) {
       auto info = env_.Stat(path);
       if (!o.ok() || o->exists || !info.ok() || !info->exists) continue;
       if (info->mtime + options_.prune_after > now) continue;
+      // Removed only while this process holds it, and a process that then takes the removed file
+      // takes the lock again on the path's new file (Env::LockFile): no flight is split.
+      auto held = env_.LockFile(path, std::chrono::milliseconds(0));
+      if (!held.ok()) continue;
+      auto again = env_.Stat(outcome);
+      if (!again.ok() || again->exists) continue;
       if (env_.RemoveFile(path).ok()) ++removed;
     }
   }

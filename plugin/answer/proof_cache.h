@@ -71,8 +71,9 @@ class ProofCache {
                           const Prover& prove, ProofAnswer* how = nullptr);
 
   // Deletes outcomes that are no longer reusable and older than prune_after, corrupt ones, and
-  // lock files without an outcome older than prune_after (at worst a deleted lock file lets two
-  // execs prove the same key at once: each proof stands on its own). Returns how many files.
+  // lock files without an outcome older than prune_after that no process holds (taken with a
+  // try-lock while they are removed; Env::LockFile retakes a lock whose file went away, so a
+  // waiter on a removed file cannot prove beside the next flight). Returns how many files.
   Result<int> Prune(std::chrono::system_clock::time_point now);
 
   // "<dir>/<sha256 of the key>.json"

@@ -8,6 +8,7 @@
 #include "plugin/cli/command.h"
 #include "plugin/cli/command_line.h"
 #include "plugin/cli/commands.h"
+#include "plugin/cli/image_list_input.h"
 #include "plugin/ops/doctor.h"
 #include "plugin/ops/log.h"
 
@@ -55,7 +56,20 @@ int RunDoctor(const std::vector<std::string>& args, Io& io) {
       report.push_back({CheckState::kSkip, "registries", "the config did not load", ""});
     }
   }
-  if (a.records) CheckRecords(*a.records, io.env, report);
+  if (a.records) {
+    std::optional<ImageListInput> runtime;
+    if (a.runtime_images) {
+      auto in = ReadImageListInput(*a.runtime_images, io);
+      if (in.ok()) {
+        runtime = std::move(*in);
+      } else {
+        report.push_back({CheckState::kFail, "runtime images", in.error().message,
+                          "give the output of 'crictl images -o json' (or one image ID per "
+                          "line, followed by its names)"});
+      }
+    }
+    CheckRecords(*a.records, io.env, report, runtime ? &runtime->list : nullptr);
+  }
 
   int failed = 0, skipped = 0, warned = 0;
   for (const CheckLine& c : report) {

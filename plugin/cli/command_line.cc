@@ -364,7 +364,9 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
       "  - each entry's credential is accepted by its registry (a dry run), and each --image\n"
       "    resolves as get-credentials would resolve it (with preflight when verify is set);\n"
       "  - with --records DIR: kubelet's records are readable, and no imageRef is reached from\n"
-      "    images of several repositories (a preloaded name would have to verify: #138175).",
+      "    images of several repositories (a preloaded name would have to verify: #138175);\n"
+      "    with --runtime-images FILE too: no image is known to the runtime under a name\n"
+      "    whose repository its record does not map.",
       "Exit status: 0 when every check passes (the report on stdout), 1 when one fails (the\n"
       "report on stderr), 2 usage error.");
   AddValue(app, "--config", out.config, "FILE",
@@ -384,9 +386,17 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Io& io
   AddOptionalValue(app, "--records", out.records, "DIR",
                    "kubelet's image_manager directory: name the records one imageRef reaches\n"
                    "from images of several repositories (kubernetes#138175)");
+  AddOptionalValue(app, "--runtime-images", out.runtime_images, "FILE",
+                   "with --records: the runtime's images (`crictl images -o json`, or one\n"
+                   "image ID per line followed by its names; - reads stdin), to name the\n"
+                   "records whose image has a name they do not map");
   if (auto rc = Parse(app, args, io)) return rc;
   if (out.config.empty() && !out.records) {
     PrintUsageError(io, app.command(), "--config is required");
+    return 2;
+  }
+  if (out.runtime_images && !out.records) {
+    PrintUsageError(io, app.command(), "--runtime-images needs --records");
     return 2;
   }
   return std::nullopt;

@@ -39,6 +39,8 @@ struct DoctorArgs {
   std::vector<std::string> images;
   bool offline = false;
   std::optional<std::string> records;  // --records DIR: check kubelet's records (shared digests)
+  // --runtime-images FILE (with --records): the runtime's names of each imageRef
+  std::optional<std::string> runtime_images;
 };
 
 struct RecordsArgs {

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/lock_handoff.h"
+#include "base/output.h"
 #include "base/quote.h"
 #include "plugin/ops/log.h"
 #include "registry/curl_api.h"
@@ -25,17 +26,6 @@ Error Failed(const std::string& what, int err) {
   return MakeError(ErrorKind::kInternal, what + ": " + std::strerror(err) +
                                              " (pullguard-net must be installed beside "
                                              "pullguard; see docs/install.md)");
-}
-
-bool WriteAll(int fd, const char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
 }
 
 // Fd 0 becomes a memory file holding what the front read and the rest of the original stdin (at
@@ -57,18 +47,18 @@ Status ReplayStdin() {
     return failed(err);
   };
   const std::string& seen = g_stdin->consumed();
-  if (!WriteAll(fd, seen.data(), seen.size())) return fail(errno);
+  if (!WriteAll(fd, seen)) return fail(errno);
   std::size_t total = seen.size();
   if (!g_stdin->at_end()) {
     char buf[16384];
+    FdInput rest(0);
     for (;;) {
-      ssize_t r = ::read(0, buf, sizeof buf);
-      if (r < 0 && errno == EINTR) continue;
+      long r = rest.Read(buf, sizeof buf);
       if (r < 0) return fail(errno);
       if (r == 0) break;
       total += static_cast<std::size_t>(r);
       if (total > kMaxReplayBytes) return fail(EFBIG);
-      if (!WriteAll(fd, buf, static_cast<std::size_t>(r))) return fail(errno);
+      if (!WriteAll(fd, std::string_view(buf, static_cast<std::size_t>(r)))) return fail(errno);
     }
   }
   if (lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, 0) != 0) return fail(errno);
@@ -79,13 +69,10 @@ Status ReplayStdin() {
 }  // namespace
 
 long ReplayableStdin::Read(char* buf, std::size_t n) {
-  for (;;) {
-    ssize_t r = ::read(0, buf, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r > 0) consumed_.append(buf, static_cast<std::size_t>(r));
-    if (r == 0) at_end_ = true;
-    return static_cast<long>(r);
-  }
+  long r = fd_.Read(buf, n);
+  if (r > 0) consumed_.append(buf, static_cast<std::size_t>(r));
+  if (r == 0) at_end_ = true;
+  return r;
 }
 
 void PrepareHandoff(char** argv, const ReplayableStdin* in) {

@@ -25,6 +25,7 @@ class ReplayableStdin : public Input {
   bool at_end() const { return at_end_; }
 
  private:
+  FdInput fd_{0};
   std::string consumed_;
   bool at_end_ = false;
 };

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/env.h"
+#include "cache/runtime_images.h"
 #include "plugin/config/config.h"
 #include "plugin/kubelet/kubelet_config.h"
 #include "registry/proxy.h"
@@ -64,8 +65,12 @@ void CheckEcrEntry(const DoctorOptions& o, const Config& config, std::size_t i, 
 void CheckMirrors(const DoctorOptions& o, const Config& config, Env& env, Report& report);
 // Kubelet's image pull records under `dir` (plugin/ops/doctor_records.cc, --records): the
 // directory is one, every file reads, and no imageRef is reached from images of several
-// repositories (a warning: kubernetes/kubernetes#138175, cache/shared_digest.h).
-void CheckRecords(const std::string& dir, Env& env, Report& report);
+// repositories (a warning: kubernetes/kubernetes#138175, cache/shared_digest.h). With the
+// runtime's image list (--runtime-images), also no image whose runtime names include a repository
+// its record does not map while the content has names in several repositories (the preloaded
+// names that must verify).
+void CheckRecords(const std::string& dir, Env& env, Report& report,
+                  const RuntimeImageList* runtime = nullptr);
 
 // The clock line for a registry whose answer carried `date` (its Date header, if any).
 CheckLine ClockCheck(const std::string& host, const std::optional<std::string>& date,

@@ -1,6 +1,8 @@
 // doctor --records DIR (plugin/ops/doctor.h): kubelet's image_manager directory read as `records
 // audit` reads it, reduced to what an operator must act on.
+#include <map>
 #include <string>
+#include <vector>
 
 #include "base/go_json.h"
 #include "cache/record_store.h"
@@ -9,7 +11,52 @@
 
 namespace pullguard {
 
-void CheckRecords(const std::string& dir, Env& env, Report& report) {
+namespace {
+
+// With the runtime's names: records whose content the runtime also knows under a repository they
+// do not map (audit's shared-digest finding with "unmapped" names: records_json.h).
+void CheckUnmappedNames(const std::string& name, const std::vector<ImagePulledRecord>& records,
+                        const RuntimeImageList& runtime, Report& report) {
+  std::map<std::string, std::vector<std::string>> names;  // image ID -> tags and digests
+  for (const RuntimeImage& img : runtime.images) {
+    auto& n = names[img.id];
+    n.insert(n.end(), img.repo_tags.begin(), img.repo_tags.end());
+    n.insert(n.end(), img.repo_digests.begin(), img.repo_digests.end());
+  }
+  std::size_t found = 0;
+  std::string examples;
+  for (const ImagePulledRecord& r : records) {
+    auto it = names.find(r.image_ref);
+    if (it == names.end()) continue;
+    std::vector<std::string> unmapped = UnmappedRepositories(r, it->second);
+    if (unmapped.empty() || MappedRepositories(r).size() + unmapped.size() < 2) continue;
+    if (++found > 3) continue;
+    examples += examples.empty() ? "" : "; ";
+    examples += GoJsonString(r.image_ref) + " as";
+    for (const std::string& repo : unmapped) examples += " " + repo;
+  }
+  if (found == 0) {
+    report.push_back({CheckState::kOk, name + " unmapped names",
+                      "no image in the runtime's list has a name in a repository its record "
+                      "does not map (" +
+                          std::to_string(runtime.images.size()) + " images)",
+                      ""});
+    return;
+  }
+  report.push_back(
+      {CheckState::kWarn, name + " unmapped names",
+       std::to_string(found) + " imageRefs are known to the runtime under repositories their " +
+           "record does not map (" + examples + (found > 3 ? "; ..." : "") +
+           "): pods naming them must verify, and with imagePullPolicy Never they fail "
+           "(kubernetes/kubernetes#138175)",
+       "record those names as node-wide ('pullguard records add' with nodePodsAccessible) or "
+       "decide with separateSharedDigests"});
+}
+
+}  // namespace
+
+void CheckRecords(const std::string& dir, Env& env, Report& report,
+                  const RuntimeImageList* runtime) {
   FileRecordStore store(env, dir);
   const std::string name = "records " + dir;
   if (auto st = store.CheckExists(); !st.ok()) {
@@ -54,19 +101,20 @@ void CheckRecords(const std::string& dir, Env& env, Report& report) {
   if (shared == 0) {
     report.push_back({CheckState::kOk, name + " shared digests",
                       "no imageRef is reached from images of several repositories", ""});
-    return;
+  } else {
+    report.push_back(
+        {CheckState::kWarn, name + " shared digests",
+         std::to_string(shared) + " imageRefs are reached from images of several repositories (" +
+             examples + (shared > 3 ? "; ..." : "") +
+             "): under NeverVerifyPreloadedImages any other name of that content (a preloaded "
+             "image) must now verify, and with imagePullPolicy Never its pods fail "
+             "(kubernetes/kubernetes#138175)",
+         "list them with 'pullguard records audit --dir " + dir +
+             "' (finding shared-digest); for a preloaded name pods rely on, record it as node-wide "
+             "('pullguard records add' with nodePodsAccessible) or use decide's "
+             "separateSharedDigests"});
   }
-  report.push_back(
-      {CheckState::kWarn, name + " shared digests",
-       std::to_string(shared) + " imageRefs are reached from images of several repositories (" +
-           examples + (shared > 3 ? "; ..." : "") +
-           "): under NeverVerifyPreloadedImages any other name of that content (a preloaded "
-           "image) must now verify, and with imagePullPolicy Never its pods fail "
-           "(kubernetes/kubernetes#138175)",
-       "list them with 'pullguard records audit --dir " + dir +
-           "' (finding shared-digest); for a preloaded name pods rely on, record it as node-wide "
-           "('pullguard records add' with nodePodsAccessible) or use decide's "
-           "separateSharedDigests"});
+  if (runtime != nullptr) CheckUnmappedNames(name, records->items, *runtime, report);
 }
 
 }  // namespace pullguard

@@ -7,8 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <thread>
 
 #include "tests/support/run.h"
 
@@ -39,6 +41,36 @@ TEST_CASE("env: files under a private directory work as before", "[env]") {
   CHECK(env.RemoveFile(dir + "/a.json").ok());
   CHECK(env.RemoveFile(tmp.path() + "/absent/a.json").ok());
   CHECK(env.ReadFile(dir + "/a.json", 100).error().kind == ErrorKind::kNotFound);
+}
+
+TEST_CASE("env: a lock file removed while a process waits on it is taken again on its successor",
+          "[env]") {
+  // ProofCache::Prune removes idle lock files. A waiter that opened the old file before it was
+  // removed must not hold "the" lock while another process holds the new file's.
+  TempDir tmp;
+  Env& env = DefaultEnv();
+  std::string dir = tmp.path() + "/state";
+  REQUIRE(env.CreateDirs(dir, 0700).ok());
+  const std::string path = dir + "/k.lock";
+  auto first = env.LockFile(path, std::chrono::milliseconds(0));
+  REQUIRE(first.ok());
+  std::atomic<bool> done{false};
+  bool waiter_locked = false;
+  std::thread waiter([&] {
+    auto l = env.LockFile(path, std::chrono::milliseconds(5000));
+    waiter_locked = l.ok();
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the waiter blocks on file 1
+  REQUIRE(env.RemoveFile(path).ok());
+  auto second = env.LockFile(path, std::chrono::milliseconds(0));  // file 2
+  REQUIRE(second.ok());
+  first->reset();  // file 1 is free: the waiter gets it, sees it is gone, waits on file 2
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK_FALSE(done.load());
+  second->reset();
+  waiter.join();
+  CHECK(waiter_locked);
 }
 
 TEST_CASE("env: links in the state dir are never followed", "[env]") {

@@ -149,5 +149,19 @@ grep -q '^warn  records .* shared digests: 1 imageRefs' "$PG_DIR/out/doctor.txt"
 "$bin" records audit --dir "$dir" --images "$PG_DIR/images.txt" >"$PG_DIR/out/audit-images.json"
 grep -q "\"imageRef\":\"$app\",\"finding\":\"shared-digest\",.*\"unmapped\":\[\"$reg/public/app\"\]" "$PG_DIR/out/audit-images.json" ||
   pg_fail "audit --images does not name the preloaded name: $(grep finding "$PG_DIR/out/audit-images.json")"
+# doctor says the same with the list: the public name is unmapped (a warning, exit 0); a list that
+# does not parse fails the check (exit 1, the report on stderr, nothing on stdout).
+"$bin" doctor --records "$dir" --runtime-images "$PG_DIR/images.txt" >"$PG_DIR/out/doctor-images.txt" ||
+  pg_fail "doctor --runtime-images failed: $(cat "$PG_DIR/out/doctor-images.txt")"
+grep -q "^warn  records .* unmapped names: 1 imageRefs .*\"$app\" as $reg/public/app" "$PG_DIR/out/doctor-images.txt" ||
+  pg_fail "doctor --runtime-images: $(cat "$PG_DIR/out/doctor-images.txt")"
+echo 'not an image list' >"$PG_DIR/garbage-images.txt"
+rc=0
+"$bin" doctor --records "$dir" --runtime-images "$PG_DIR/garbage-images.txt" >"$PG_DIR/out/doctor-bad.txt" 2>"$PG_DIR/err/doctor-bad" || rc=$?
+[ "$rc" -eq 1 ] && [ ! -s "$PG_DIR/out/doctor-bad.txt" ] && grep -q '^FAIL  runtime images: ' "$PG_DIR/err/doctor-bad" ||
+  pg_fail "doctor with a bad list: rc=$rc $(cat "$PG_DIR/out/doctor-bad.txt" "$PG_DIR/err/doctor-bad")"
+rc=0
+"$bin" doctor --config /dev/null --offline --runtime-images "$PG_DIR/images.txt" >/dev/null 2>"$PG_DIR/err/doctor-usage" || rc=$?
+[ "$rc" -eq 2 ] && grep -q 'needs --records' "$PG_DIR/err/doctor-usage" || pg_fail "--runtime-images without --records: rc=$rc"
 pg_log "audit and doctor name the shared digest"
 echo "records lifecycle: ok"

@@ -296,6 +296,28 @@ TEST_CASE("proof cache: prune drops what can no longer answer anyone", "[proof_c
   CHECK(DefaultEnv().Stat(tmp.path() + "/proofs/keep-me.txt")->exists);
 }
 
+TEST_CASE("proof cache: prune removes an idle lock file, never a held one", "[proof_cache]") {
+  TempDir tmp;
+  ProofCacheOptions options;
+  options.prune_after = seconds(600);
+  ProofCache cache(DefaultEnv(), tmp.path() + "/proofs", options);
+  REQUIRE(DefaultEnv().CreateDirs(tmp.path() + "/proofs", 0700).ok());
+  std::string json = cache.PathFor(Key());
+  std::string lock = json.substr(0, json.size() - 5) + ".lock";
+  auto held = DefaultEnv().LockFile(lock, std::chrono::milliseconds(0));  // a flight under way
+  REQUIRE(held.ok());
+  auto later = system_clock::now() + seconds(3600);
+  auto r = cache.Prune(later);
+  REQUIRE(r.ok());
+  CHECK(*r == 0);
+  CHECK(DefaultEnv().Stat(lock)->exists);
+  held->reset();
+  r = cache.Prune(later);
+  REQUIRE(r.ok());
+  CHECK(*r == 1);
+  CHECK_FALSE(DefaultEnv().Stat(lock)->exists);
+}
+
 TEST_CASE("proof cache: 16 processes for one key make one flight and share its outcome",
           "[proof_cache]") {
   // The outcome of each case: a refusal, a proof without a token, a token-backed proof. All of
