@@ -581,7 +581,13 @@ class PosixEnv : public Env {
     if (!dir.ok()) return MakeError(dir.error().kind, "lock: " + dir.error().message);
     const std::string base = BaseName(path);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
+    // Each pass needs another process to remove the file while holding it; a path that keeps
+    // changing under the lock that often is someone's loop, not clean-up.
+    for (int pass = 0;; ++pass) {
+      if (pass == 100) {
+        return MakeError(ErrorKind::kUnavailable,
+                         "the lock file " + path + " was replaced 100 times while waiting for it");
+      }
       auto opened = OpenFileIn(dir->get(), path, O_RDWR | O_CREAT, 0600);
       if (!opened.ok()) return opened.error();
       int fd = opened->release();
@@ -595,11 +601,17 @@ class PosixEnv : public Env {
         close(fd);
         return locked.error();
       }
-      struct stat held {
-      }, named{};
-      if (fstat(fd, &held) == 0 &&
-          fstatat(dir->get(), base.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-          held.st_ino == named.st_ino && held.st_dev == named.st_dev) {
+      struct stat held {};
+      struct stat named {};
+      bool gone = false;
+      if (fstat(fd, &held) != 0 ||
+          (fstatat(dir->get(), base.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 &&
+           !(gone = errno == ENOENT))) {
+        int err = errno;
+        close(fd);
+        return IoError("cannot stat the lock", path, err);
+      }
+      if (!gone && held.st_ino == named.st_ino && held.st_dev == named.st_dev) {
         return std::unique_ptr<FileLock>(new PosixLock(fd, op == LOCK_EX));
       }
       flock(fd, LOCK_UN);  // removed (or replaced) while this process waited: the new one

@@ -125,6 +125,12 @@ int AdoptInheritedLock(int fd) {
   return -1;
 }
 
+bool HoldsUnadoptedLocks() {
+  std::lock_guard<std::mutex> l(g_mu);
+  ReadEnvironmentLocked();
+  return !g_inherited.empty();
+}
+
 void AddInheritedLocks(std::string_view list) {
   std::lock_guard<std::mutex> l(g_mu);
   AddLocked(list);

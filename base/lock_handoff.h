@@ -38,6 +38,11 @@ void ReceiveHandedOverLocks();
 // when some other process holds it. Reads the environment itself if main has not.
 int AdoptInheritedLock(int fd);
 
+// True while this process holds handed-over locks it has not adopted yet: a clean-up that removes
+// idle lock files (ProofCache::Prune) then leaves them all alone, since its try-lock would adopt
+// such a lock and drop it.
+bool HoldsUnadoptedLocks();
+
 // What the environment would name ("3,7"): for tests, which cannot exec themselves.
 void AddInheritedLocks(std::string_view list);
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "base/lock_handoff.h"
 #include "base/sha256.h"
 #include "base/single_flight.h"
 
@@ -280,7 +281,7 @@ Result<int> ProofCache::Prune(system_clock::time_point now) {
         continue;
       }
       if (env_.RemoveFile(path).ok()) ++removed;
-    } else if (IsKeyHashName(name, ".lock")) {
+    } else if (IsKeyHashName(name, ".lock") && !HoldsUnadoptedLocks()) {
       std::string outcome = path.substr(0, path.size() - 5) + ".json";
       auto o = env_.Stat(outcome);
       auto info = env_.Stat(path);

@@ -73,7 +73,9 @@ class ProofCache {
   // Deletes outcomes that are no longer reusable and older than prune_after, corrupt ones, and
   // lock files without an outcome older than prune_after that no process holds (taken with a
   // try-lock while they are removed; Env::LockFile retakes a lock whose file went away, so a
-  // waiter on a removed file cannot prove beside the next flight). Returns how many files.
+  // waiter on a removed file cannot prove beside the next flight). No lock file is removed while
+  // the process holds locks handed over by the static front that it has not adopted yet
+  // (base/lock_handoff.h): the try-lock would adopt one and drop it. Returns how many files.
   Result<int> Prune(std::chrono::system_clock::time_point now);
 
   // "<dir>/<sha256 of the key>.json"

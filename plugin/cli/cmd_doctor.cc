@@ -59,7 +59,7 @@ int RunDoctor(const std::vector<std::string>& args, Io& io) {
   if (a.records) {
     std::optional<ImageListInput> runtime;
     if (a.runtime_images) {
-      auto in = ReadImageListInput(*a.runtime_images, io);
+      auto in = ReadImageListInput(*a.runtime_images, io, "--runtime-images");
       if (in.ok()) {
         runtime = std::move(*in);
       } else {

@@ -12,7 +12,7 @@ RecordTime Seconds(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-Result<ImageListInput> ReadImageListInput(const std::string& path, Io& io) {
+Result<ImageListInput> ReadImageListInput(const std::string& path, Io& io, const char* flag) {
   ImageListInput out;
   std::string text;
   if (path == "-") {
@@ -23,7 +23,7 @@ Result<ImageListInput> ReadImageListInput(const std::string& path, Io& io) {
   } else {
     auto file = io.env.ReadOperatorFile(path, kMaxImageListBytes);
     if (!file.ok()) {
-      return MakeError(file.error().kind, "--images: " + file.error().message);
+      return MakeError(file.error().kind, std::string(flag) + ": " + file.error().message);
     }
     out.taken = Seconds(file->info.mtime);
     text = std::move(file->data);

@@ -22,6 +22,8 @@ struct ImageListInput {
 // Refuses an unreadable file, a list that does not parse and an empty list (a node always holds
 // at least its pause image: an empty list is far likelier a failed `crictl` than an empty node,
 // and read as one it would make gc remove every record).
-Result<ImageListInput> ReadImageListInput(const std::string& path, Io& io);
+// `flag` names the option in errors.
+Result<ImageListInput> ReadImageListInput(const std::string& path, Io& io,
+                                          const char* flag = "--images");
 
 }  // namespace pullguard

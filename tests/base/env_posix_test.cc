@@ -47,6 +47,8 @@ TEST_CASE("env: a lock file removed while a process waits on it is taken again o
           "[env]") {
   // ProofCache::Prune removes idle lock files. A waiter that opened the old file before it was
   // removed must not hold "the" lock while another process holds the new file's.
+  const bool shared = GENERATE(false, true);  // a flight's owner, or one of its waiters
+  INFO((shared ? "shared" : "exclusive"));
   TempDir tmp;
   Env& env = DefaultEnv();
   std::string dir = tmp.path() + "/state";
@@ -54,14 +56,30 @@ TEST_CASE("env: a lock file removed while a process waits on it is taken again o
   const std::string path = dir + "/k.lock";
   auto first = env.LockFile(path, std::chrono::milliseconds(0));
   REQUIRE(first.ok());
+  struct stat file1 {};
+  REQUIRE(stat(path.c_str(), &file1) == 0);
   std::atomic<bool> done{false};
-  bool waiter_locked = false;
-  std::thread waiter([&] {
-    auto l = env.LockFile(path, std::chrono::milliseconds(5000));
+  std::atomic<bool> waiter_locked{false};
+  std::jthread waiter([&] {  // joined on every way out
+    auto l = shared ? env.LockFileShared(path, std::chrono::milliseconds(5000))
+                    : env.LockFile(path, std::chrono::milliseconds(5000));
     waiter_locked = l.ok();
     done = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the waiter blocks on file 1
+  // The waiter must be blocked on file 1 before it goes: the kernel lists a blocked flock request
+  // as "->" in /proc/locks, with the file's inode.
+  auto blocked_on_file1 = [&] {
+    std::ifstream locks("/proc/locks");
+    const std::string ino = ":" + std::to_string(file1.st_ino) + " ";
+    for (std::string line; std::getline(locks, line);) {
+      if (line.find("->") != std::string::npos && line.find(ino) != std::string::npos) return true;
+    }
+    return false;
+  };
+  for (int i = 0; i < 500 && !blocked_on_file1(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(blocked_on_file1());
   REQUIRE(env.RemoveFile(path).ok());
   auto second = env.LockFile(path, std::chrono::milliseconds(0));  // file 2
   REQUIRE(second.ok());
@@ -70,7 +88,7 @@ TEST_CASE("env: a lock file removed while a process waits on it is taken again o
   CHECK_FALSE(done.load());
   second->reset();
   waiter.join();
-  CHECK(waiter_locked);
+  CHECK(waiter_locked.load());
 }
 
 TEST_CASE("env: links in the state dir are never followed", "[env]") {
