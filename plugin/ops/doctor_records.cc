@@ -6,6 +6,7 @@
 
 #include "base/go_json.h"
 #include "cache/record_store.h"
+#include "cache/records.h"
 #include "cache/shared_digest.h"
 #include "plugin/ops/doctor.h"
 
@@ -88,9 +89,30 @@ void CheckRecords(const std::string& dir, Env& env, Report& report,
                           std::to_string(intents->items.size()) + " intents read",
                       ""});
   }
+  // A record whose file is named after another imageRef is one kubelet never reads for its own
+  // (it opens the file named after the imageRef); `records audit` reports it as misfiled and
+  // leaves it out of the shared-digest finding, as these checks do.
+  std::vector<ImagePulledRecord> filed;
+  std::string misfiled;
+  for (std::size_t i = 0; i < records->items.size(); ++i) {
+    if (RecordFileName(records->items[i].image_ref) == records->files[i]) {
+      filed.push_back(std::move(records->items[i]));
+    } else if (misfiled.empty()) {
+      misfiled = records->files[i];
+    }
+  }
+  if (!misfiled.empty()) {
+    report.push_back({CheckState::kWarn, name + " file names",
+                      std::to_string(records->items.size() - filed.size()) +
+                          " record files hold another imageRef than their name says (first: " +
+                          GoJsonString(misfiled) +
+                          "); kubelet does not read them for that imageRef",
+                      "list them with 'pullguard records audit --dir " + dir +
+                          "' (access misfiled), then remove or rename them"});
+  }
   std::size_t shared = 0;
   std::string examples;
-  for (const ImagePulledRecord& r : records->items) {
+  for (const ImagePulledRecord& r : filed) {
     std::vector<std::string> repos = MappedRepositories(r);
     if (repos.size() < 2) continue;
     if (++shared > 3) continue;
@@ -114,7 +136,7 @@ void CheckRecords(const std::string& dir, Env& env, Report& report,
              "('pullguard records add' with nodePodsAccessible) or use decide's "
              "separateSharedDigests"});
   }
-  if (runtime != nullptr) CheckUnmappedNames(name, records->items, *runtime, report);
+  if (runtime != nullptr) CheckUnmappedNames(name, filed, *runtime, report);
 }
 
 }  // namespace pullguard

@@ -163,5 +163,14 @@ rc=0
 rc=0
 "$bin" doctor --config /dev/null --offline --runtime-images "$PG_DIR/images.txt" >/dev/null 2>"$PG_DIR/err/doctor-usage" || rc=$?
 [ "$rc" -eq 2 ] && grep -q 'needs --records' "$PG_DIR/err/doctor-usage" || pg_fail "--runtime-images without --records: rc=$rc"
+# A copy of app's record under another name is misfiled: doctor warns once and leaves it out of the
+# shared digests (still 1), as audit does.
+stray="$dir/pulled/sha256-$(printf stray | sha256sum | cut -c1-64)"
+cp "$(record_file "$app")" "$stray"
+"$bin" doctor --records "$dir" >"$PG_DIR/out/doctor-misfiled.txt" || pg_fail "doctor with a misfiled record failed"
+grep -q '^warn  records .* file names: 1 record files hold another imageRef' "$PG_DIR/out/doctor-misfiled.txt" &&
+  grep -q '^warn  records .* shared digests: 1 imageRefs' "$PG_DIR/out/doctor-misfiled.txt" ||
+  pg_fail "doctor and a misfiled record: $(cat "$PG_DIR/out/doctor-misfiled.txt")"
+rm "$stray"
 pg_log "audit and doctor name the shared digest"
 echo "records lifecycle: ok"
