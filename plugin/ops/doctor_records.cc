@@ -14,6 +14,16 @@ namespace pullguard {
 
 namespace {
 
+// A check's line names its first three findings: `"<imageRef>" <how> <repo> <repo>...; ...`.
+// `found` counts this one.
+void AddExample(std::string& examples, std::size_t found, const ImagePulledRecord& r,
+                const char* how, const std::vector<std::string>& repos) {
+  if (found > 3) return;
+  examples += examples.empty() ? "" : "; ";
+  examples += GoJsonString(r.image_ref) + " " + how;
+  for (const std::string& repo : repos) examples += " " + repo;
+}
+
 // With the runtime's names: records whose content the runtime also knows under a repository they
 // do not map (audit's shared-digest finding with "unmapped" names: records_json.h).
 void CheckUnmappedNames(const std::string& name, const std::vector<ImagePulledRecord>& records,
@@ -31,10 +41,7 @@ void CheckUnmappedNames(const std::string& name, const std::vector<ImagePulledRe
     if (it == names.end()) continue;
     std::vector<std::string> unmapped = UnmappedRepositories(r, it->second);
     if (unmapped.empty() || MappedRepositories(r).size() + unmapped.size() < 2) continue;
-    if (++found > 3) continue;
-    examples += examples.empty() ? "" : "; ";
-    examples += GoJsonString(r.image_ref) + " as";
-    for (const std::string& repo : unmapped) examples += " " + repo;
+    AddExample(examples, ++found, r, "as", unmapped);
   }
   if (found == 0) {
     report.push_back({CheckState::kOk, name + " unmapped names",
@@ -115,10 +122,7 @@ void CheckRecords(const std::string& dir, Env& env, Report& report,
   for (const ImagePulledRecord& r : filed) {
     std::vector<std::string> repos = MappedRepositories(r);
     if (repos.size() < 2) continue;
-    if (++shared > 3) continue;
-    examples += examples.empty() ? "" : "; ";
-    examples += GoJsonString(r.image_ref) + " from";
-    for (const std::string& repo : repos) examples += " " + repo;
+    AddExample(examples, ++shared, r, "from", repos);
   }
   if (shared == 0) {
     report.push_back({CheckState::kOk, name + " shared digests",
