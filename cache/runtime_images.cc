@@ -135,6 +135,16 @@ Result<RuntimeImageList> ParsePlain(std::string_view text) {
 
 }  // namespace
 
+std::map<std::string, std::vector<std::string>> NamesById(const RuntimeImageList& list) {
+  std::map<std::string, std::vector<std::string>> names;
+  for (const RuntimeImage& img : list.images) {
+    auto& n = names[img.id];
+    n.insert(n.end(), img.repo_tags.begin(), img.repo_tags.end());
+    n.insert(n.end(), img.repo_digests.begin(), img.repo_digests.end());
+  }
+  return names;
+}
+
 std::string_view FormatName(RuntimeImageList::Format f) {
   return f == RuntimeImageList::Format::kCrictlJson ? "crictl-json" : "plain-text";
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,10 @@ struct RuntimeImageList {
 
 // kInvalidArgument naming what is wrong (never echoing more than a quoted, shortened token).
 Result<RuntimeImageList> ParseRuntimeImageList(std::string_view text);
+
+// Each image ID's names (its repoTags, then its repoDigests), for the shared-digest findings of
+// `records audit --images` and `doctor --runtime-images` (cache/shared_digest.h).
+std::map<std::string, std::vector<std::string>> NamesById(const RuntimeImageList& list);
 
 // The format's name as the output and errors show it: "crictl-json" or "plain-text".
 std::string_view FormatName(RuntimeImageList::Format f);

@@ -127,12 +127,7 @@ int RunAudit(const std::string& dir, const std::string& images, Io& io) {
   if (!images.empty()) {
     auto in = ReadImageListInput(images, io);
     if (!in.ok()) return Fail(io, in.error().message);
-    names.emplace();
-    for (const RuntimeImage& img : in->list.images) {
-      auto& n = (*names)[img.id];
-      n.insert(n.end(), img.repo_tags.begin(), img.repo_tags.end());
-      n.insert(n.end(), img.repo_digests.begin(), img.repo_digests.end());
-    }
+    names = NamesById(in->list);
   }
   const std::vector<std::string> kNoNames;
   auto* intents = &listed->intents;

@@ -28,12 +28,7 @@ void AddExample(std::string& examples, std::size_t found, const ImagePulledRecor
 // do not map (audit's shared-digest finding with "unmapped" names: records_json.h).
 void CheckUnmappedNames(const std::string& name, const std::vector<ImagePulledRecord>& records,
                         const RuntimeImageList& runtime, Report& report) {
-  std::map<std::string, std::vector<std::string>> names;  // image ID -> tags and digests
-  for (const RuntimeImage& img : runtime.images) {
-    auto& n = names[img.id];
-    n.insert(n.end(), img.repo_tags.begin(), img.repo_tags.end());
-    n.insert(n.end(), img.repo_digests.begin(), img.repo_digests.end());
-  }
+  const auto names = NamesById(runtime);
   std::size_t found = 0;
   std::string examples;
   for (const ImagePulledRecord& r : records) {
